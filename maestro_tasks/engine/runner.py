@@ -1,0 +1,172 @@
+"""The runner: one policy for every task — plan, apply, re-plan, verify; modes; exit codes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .context import Context
+from .lock import TargetLock
+from .masking import Masker
+from .model import (
+    CHANGED, FAILED, OK, Change, Criterion, MaestroError, Step,
+    StepFailed, StepResult, StepSkipped, TaskResult,
+)
+from .output import Reporter, unified_diff
+from .target import load_settings, resolve_target
+
+LOCK_TIMEOUT_S = 10.0
+
+
+@dataclass
+class TaskSpec:
+    """A task as the runner sees it: a name and a factory for its steps."""
+
+    name: str
+    steps: Callable[[Context], Sequence[Step]]
+
+
+def _default_summary(changes: list[Change], criteria: list[Criterion], check: bool) -> str:
+    if changes:
+        verb = "would" if check else "did"
+        head = "; ".join(c.summary for c in changes[:3])
+        more = f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
+        return f"{head}{more}" if not check else f"{verb}: {head}{more}"
+    met = sum(1 for c in criteria if c.met)
+    return f"nothing to do; {met}/{len(criteria)} criteria met" if criteria else "nothing to do"
+
+
+def _diffs(ctx: Context, changes: list[Change]) -> list[str]:
+    out = []
+    for change in changes:
+        if change.action == "write" and change.content is not None and not change.output:
+            out.append(unified_diff(change, ctx.read_bytes(change.path), ctx.masker))
+    return [d for d in out if d]
+
+
+def run_step(ctx: Context, step: Step, reporter: Reporter) -> StepResult:
+    result = StepResult(name=step.name, status=OK, summary="")
+    ctx.current = result
+    reporter.progress(step.name)
+    diffs: list[str] = []
+    try:
+        changes = list(step.plan(ctx))
+        pending = [c for c in changes if not c.output]
+        if ctx.diff:
+            diffs = _diffs(ctx, changes)
+        if not ctx.check and changes:
+            step.apply(ctx, changes)
+            again = [c for c in step.plan(ctx) if not c.output]
+            if again:
+                raise StepFailed(
+                    f"not idempotent: re-plan after apply still wants {len(again)} change(s): "
+                    + "; ".join(c.summary for c in again[:3]),
+                    hint="this is a maestro-tasks bug; please report it with the --diff output",
+                )
+        shown = changes if not ctx.check else pending
+        result.changes = shown
+        result.status = CHANGED if pending else OK
+        result.criteria = list(step.verify(ctx))
+        unmet = [c for c in result.criteria if c.met is False]
+        if not result.summary:
+            result.summary = _default_summary(shown, result.criteria, ctx.check)
+        # In check mode a criterion is expected to be unmet while its repair is pending.
+        if unmet and not (ctx.check and pending):
+            result.status = FAILED
+            result.summary = "unmet: " + "; ".join(c.name for c in unmet) + f" ({result.summary})"
+    except StepSkipped as exc:
+        result.status, result.summary = SKIPPED, exc.reason
+    except StepFailed as exc:
+        result.status, result.summary, result.hint = FAILED, exc.reason, exc.hint
+        result.details.extend(exc.details)
+    finally:
+        ctx.current = None
+    reporter.step(result, diffs)
+    return result
+
+
+def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], reporter: Reporter,
+              *, name: str | None = None, keep_going: bool = True,
+              lock_timeout: float = LOCK_TIMEOUT_S) -> TaskResult:
+    """Run one or more tasks' steps under the target lock, as one result with one recap.
+
+    Apply mode holds the lock; check mode takes none, because it writes nothing at all. With
+    several tasks, step names are prefixed by the task and a task with a failed step stops the
+    run unless ``keep_going``.
+    """
+    started = time.monotonic()
+    results: list[StepResult] = []
+    lock = None if ctx.check else TargetLock(ctx.state.root / "lock", timeout=lock_timeout)
+    if lock is not None:
+        ctx.state.ensure()
+        lock.acquire()
+    try:
+        for spec, options in plan:
+            ctx.options = dict(options)
+            steps = list(spec.steps(ctx))
+            for step in steps:
+                prepare = getattr(step, "prepare", None)
+                if prepare is not None:
+                    prepare(ctx)  # parse every input before anything is written
+            task_results = []
+            for step in steps:
+                if len(plan) > 1:
+                    step_name = step.name
+                    prefix = spec.name.split(".")[-1]
+                    if not step_name.startswith(prefix):
+                        step.name = f"{prefix}/{step_name}"
+                task_results.append(run_step(ctx, step, reporter))
+            results.extend(task_results)
+            if not keep_going and any(r.status == FAILED for r in task_results):
+                break
+    finally:
+        if lock is not None:
+            lock.release()
+    return TaskResult(task=name or plan[0][0].name, target=str(ctx.target), mode=ctx.mode,
+                      steps=results, duration_s=time.monotonic() - started)
+
+
+def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json: bool) -> Context:
+    maestro_cfg = _maestro_config(c)
+    path = resolve_target(target, maestro_cfg.get("target"))
+    return Context(target=path, check=check, diff=diff, json=as_json,
+                   settings=load_settings(path, maestro_cfg), masker=Masker())
+
+
+def _maestro_config(c: Any) -> dict[str, Any]:
+    try:
+        cfg = c.config.get("maestro") or {}
+    except AttributeError:
+        return {}
+    return dict(cfg)
+
+
+def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]], *,
+             target: str | None = None, check: bool = False, diff: bool = False,
+             json: bool = False, options: dict[str, Any] | None = None, name: str | None = None,
+             keep_going: bool = True,
+             baseline: Callable[[Context], dict[str, Any]] | None = None) -> TaskResult:
+    """Entry point for invoke tasks: builds the context, runs, prints, exits with the right code.
+
+    ``spec`` is one task, or a sequence of (task, options) for a pipeline such as week1.all.
+    Raises ``invoke.Exit`` with code 1 (unmet / failed / pending in check) or 2 (bad input).
+    """
+    from invoke.exceptions import Exit
+
+    plan = [(spec, options or {})] if isinstance(spec, TaskSpec) else list(spec)
+    task_name = name or plan[0][0].name
+    reporter = Reporter(Masker(), as_json=json)
+    try:
+        ctx = make_context(c, target=target, check=check, diff=diff, as_json=json)
+        ctx.baseline_probe = baseline
+        reporter.masker = ctx.masker
+        result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)
+    except MaestroError as exc:
+        reporter.error(task_name, str(exc))
+        raise Exit(code=exc.exit_code or 1) from None
+    reporter.recap(result)
+    code = 0 if result.ok else 1
+    if code:
+        raise Exit(code=code)
+    return result

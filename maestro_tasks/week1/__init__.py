@@ -1,0 +1,32 @@
+"""The ``week1`` collection: one thin module per task, wiring domain steps to the runner."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+# In run order. Each module exposes TASKS, the invoke tasks it contributes.
+_MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "checks", "pipeline")
+
+
+def collection():
+    from invoke import Collection
+
+    ns = Collection("week1")
+    for name in _MODULES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            continue
+        module = importlib.import_module(f"{__name__}.{name}")
+        for task in module.TASKS:
+            ns.add_task(task)
+    return ns
+
+
+def pipeline_plan():
+    """[(TaskSpec, options)] in week-1 order: what week1.all and demo run."""
+    plan = []
+    for name in _MODULES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            continue
+        plan.extend(getattr(importlib.import_module(f"{__name__}.{name}"), "PIPELINE", ()))
+    return plan
