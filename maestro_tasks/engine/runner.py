@@ -10,7 +10,7 @@ from .context import Context
 from .lock import TargetLock
 from .masking import Masker
 from .model import (
-    CHANGED, FAILED, OK, Change, Criterion, MaestroError, Step,
+    CHANGED, FAILED, OK, SKIPPED, Change, Criterion, MaestroError, Step,
     StepFailed, StepResult, StepSkipped, TaskResult,
 )
 from .output import Reporter, unified_diff
@@ -165,6 +165,11 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
     except MaestroError as exc:
         reporter.error(task_name, str(exc))
         raise Exit(code=exc.exit_code or 1) from None
+    except OSError as exc:
+        # A disk or permission fault outside the safe-write helpers: one clear line, exit 1.
+        where = f"{exc.filename}: " if exc.filename else ""
+        reporter.error(task_name, f"{where}{exc.strerror or exc}")
+        raise Exit(code=1) from None
     reporter.recap(result)
     code = 0 if result.ok else 1
     if code:

@@ -1,0 +1,89 @@
+"""Safe writes, symlink refusal and the target lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from maestro_tasks.engine import InputError, LockedError
+from maestro_tasks.engine.fsio import atomic_write, resolve_inside
+from maestro_tasks.engine.lock import TargetLock
+
+
+def test_atomic_write_keeps_mode_and_secret_files_are_0600(tmp_path):
+    plain = tmp_path / "run.sh"
+    plain.write_text("old")
+    plain.chmod(0o750)
+    atomic_write(plain, b"new")
+    assert plain.read_bytes() == b"new" and plain.stat().st_mode & 0o777 == 0o750
+    secret = tmp_path / ".env"
+    atomic_write(secret, b"A=b\n", secret=True)
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_resolve_inside_refuses_symlink_leaving_target(tmp_path):
+    outside = tmp_path / "outside.env"
+    outside.write_text("X=1\n")
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / ".env").symlink_to(outside)
+    with pytest.raises(InputError, match="outside the target"):
+        resolve_inside(target, ".env")
+    (target / "inner").write_text("")
+    (target / "link").symlink_to(target / "inner")
+    assert resolve_inside(target, "link") == target / "link"
+
+
+def test_lock_times_out_naming_the_holder(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from maestro_tasks.engine.lock import TargetLock; "
+         f"l = TargetLock(__import__('pathlib').Path({str(tmp_path / 'lock')!r})); l.acquire(); "
+         "print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=f"locked by PID {holder.pid}"):
+            TargetLock(tmp_path / "lock", timeout=0.3).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder died without releasing (kill -9 semantics): the lock is recovered at once.
+    start = time.monotonic()
+    lock = TargetLock(tmp_path / "lock", timeout=5)
+    lock.acquire()
+    assert time.monotonic() - start < 1
+    assert (tmp_path / "lock").read_text().strip() == str(os.getpid())
+    lock.release()
+
+
+def test_stale_lock_file_with_dead_pid_is_recovered(tmp_path):
+    (tmp_path / "lock").write_text("999999\n")
+    lock = TargetLock(tmp_path / "lock", timeout=0.2)
+    lock.acquire()
+    lock.release()
+
+
+def test_crash_mid_write_leaves_old_or_new(tmp_path):
+    """An exception between temp write and replace leaves the original and no temp file."""
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"original")
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    os.replace = failing_replace
+    try:
+        with pytest.raises(Exception, match="no space left"):
+            atomic_write(path, b"new content")
+    finally:
+        os.replace = real_replace
+    assert path.read_bytes() == b"original"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
