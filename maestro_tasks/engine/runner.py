@@ -21,10 +21,12 @@ LOCK_TIMEOUT_S = 10.0
 
 @dataclass
 class TaskSpec:
-    """A task as the runner sees it: a name and a factory for its steps."""
+    """A task as the runner sees it: a name, a factory for its steps, and optionally the probe
+    that measures the target before its first write (the baseline of the weekly report)."""
 
     name: str
     steps: Callable[[Context], Sequence[Step]]
+    baseline: Callable[[Context], dict[str, Any]] | None = None
 
 
 def _default_summary(changes: list[Change], criteria: list[Criterion], check: bool) -> str:
@@ -159,7 +161,7 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
     reporter = Reporter(Masker(), as_json=json)
     try:
         ctx = make_context(c, target=target, check=check, diff=diff, as_json=json)
-        ctx.baseline_probe = baseline
+        ctx.baseline_probe = baseline or next((s.baseline for s, _ in plan if s.baseline), None)
         reporter.masker = ctx.masker
         result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)
     except MaestroError as exc:

@@ -1,0 +1,49 @@
+"""week1.verify and week1.report: the week's checklist and its summary, measured not typed."""
+
+from __future__ import annotations
+
+from invoke import task
+
+from maestro_tasks.engine import TaskSpec
+
+
+def _checklist(ctx):
+    from maestro_tasks.weekly.checklist import checklist_items
+
+    return checklist_items()
+
+
+def _report_steps(ctx):
+    from maestro_tasks.weekly.steps import WriteReport
+
+    return [WriteReport(ctx.options["output"])]
+
+
+VERIFY = TaskSpec("week1.verify", _checklist)
+REPORT = TaskSpec("week1.report", _report_steps)
+
+
+@task(help={"target": "the repository to check (default: invoke config maestro.target, "
+                      "else the current folder)",
+            "json": "print one JSON document instead of the human checklist"})
+def verify(c, target=None, json=False):
+    """Check the week-1 success criteria read-only, each with its evidence; exit 0 only if all met."""
+    from maestro_tasks.engine.runner import run_task
+
+    # Read-only by construction: the checklist runs every task in check mode.
+    run_task(c, VERIFY, target=target, check=True, json=json)
+
+
+@task(help={"target": "the repository to report on (default: invoke config maestro.target, "
+                      "else the current folder)",
+            "output": "where to write the summary, relative to the target "
+                      "(default WEEK1_REPORT.md)",
+            "json": "print one JSON document (with the before/after numbers) instead of lines"})
+def report(c, target=None, output="WEEK1_REPORT.md", json=False):
+    """Write the weekly summary with measured before -> after numbers."""
+    from maestro_tasks.engine.runner import run_task
+
+    run_task(c, REPORT, target=target, json=json, options={"output": output})
+
+
+TASKS = [verify, report]

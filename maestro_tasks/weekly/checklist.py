@@ -1,0 +1,33 @@
+"""The week-1 success criteria (QUICK_START's list) and which task proves each."""
+
+from __future__ import annotations
+
+import importlib
+
+from maestro_tasks.engine import Criterion
+
+from .steps import ChecklistItem
+
+
+def _spec(module: str, attr: str = "SPEC"):
+    def get():
+        mod = importlib.import_module(f"maestro_tasks.week1.{module}")
+        return getattr(mod, attr), dict(getattr(mod, "CHECK_OPTIONS", {}))
+
+    return get
+
+
+def _about_env_file(c: Criterion) -> bool:
+    name = c.name.lower()
+    return ".env" in name and ".env.example" not in name or "strength" in name or "strong" in name
+
+
+def checklist_items():
+    return [
+        ChecklistItem("tests execute without import errors", _spec("fix_tests")),
+        ChecklistItem("no hardcoded secrets in docker-compose", _spec("fix_secrets"),
+                      lambda c: not _about_env_file(c)),
+        ChecklistItem(".env with strong passwords", _spec("fix_secrets"), _about_env_file),
+        ChecklistItem("both UIs built and accessible", _spec("build_uis")),
+        ChecklistItem("docker-compose stack running", _spec("stack", "UP")),
+    ]

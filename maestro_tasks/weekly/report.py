@@ -1,0 +1,96 @@
+"""The weekly summary: measured before → after numbers rendered through a template (pure)."""
+
+from __future__ import annotations
+
+from string import Template
+from typing import Any
+
+UNKNOWN = "unknown"
+
+
+def _fmt(value: Any) -> str:
+    return UNKNOWN if value is None else str(value)
+
+
+def _of(done: Any, total: Any) -> str:
+    if done is None or total is None:
+        return UNKNOWN
+    return f"{done} of {total}"
+
+
+# (label, how to show a metrics dict) in report order.
+ROWS = (
+    ("tests collected", lambda m: _fmt(m.get("tests_collected"))),
+    ("tests passing", lambda m: _fmt(m.get("tests_passed"))),
+    ("tests failing", lambda m: _fmt(m.get("tests_failed"))),
+    ("collection errors", lambda m: _fmt(m.get("collection_errors"))),
+    ("hardcoded secrets in compose files", lambda m: _fmt(m.get("hardcoded_secrets"))),
+    ("UIs built", lambda m: _of(m.get("uis_built"), m.get("uis_total"))),
+    ("services healthy", lambda m: _of(m.get("services_healthy"), m.get("services_total"))),
+)
+
+
+def outcomes(after: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
+    """The week-1 outcomes judged from measured numbers: (what, done?, why not)."""
+    def all_of(done: Any, total: Any) -> bool | None:
+        if done is None or total is None:
+            return None
+        return total > 0 and done == total
+
+    errors, collected = after.get("collection_errors"), after.get("tests_collected")
+    tests = None if errors is None else (errors == 0 and bool(collected))
+    secrets = None if after.get("hardcoded_secrets") is None else after["hardcoded_secrets"] == 0
+    return [
+        ("Tests execute without import errors", tests,
+         f"{_fmt(errors)} collection errors, {_fmt(collected)} tests collected"),
+        ("No hardcoded secrets in the compose files", secrets,
+         f"{_fmt(after.get('hardcoded_secrets'))} hardcoded secrets left"),
+        ("UIs built", all_of(after.get("uis_built"), after.get("uis_total")),
+         f"{_of(after.get('uis_built'), after.get('uis_total'))} UIs built"),
+        ("Stack running and healthy",
+         all_of(after.get("services_healthy"), after.get("services_total")),
+         f"{_of(after.get('services_healthy'), after.get('services_total'))} services healthy"),
+    ]
+
+
+def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any],
+           target_name: str, generated_at: str, version: str) -> str:
+    before = before or {}
+    rows = "\n".join(f"| {label} | {show(before)} | {show(after)} |" for label, show in ROWS)
+    headline = "\n".join([
+        f"- {_fmt(after.get('tests_passed'))} tests passing "
+        f"(was {_fmt(before.get('tests_passed'))})",
+        f"- {_fmt(after.get('hardcoded_secrets'))} hardcoded secrets "
+        f"(was {_fmt(before.get('hardcoded_secrets'))})",
+        f"- {_of(after.get('uis_built'), after.get('uis_total'))} UIs built "
+        f"(was {_of(before.get('uis_built'), before.get('uis_total'))})",
+        f"- {_of(after.get('services_healthy'), after.get('services_total'))} services healthy "
+        f"(was {_of(before.get('services_healthy'), before.get('services_total'))})",
+    ])
+    judged = outcomes(after)
+    shipped = [f"- {what}" for what, done, _ in judged if done]
+    blockers = [f"- {what}: {why}" for what, done, why in judged if done is False]
+    blockers += [f"- {what}: not measurable here ({why})" for what, done, why in judged
+                 if done is None]
+    if after.get("tests_failed"):
+        blockers.append(f"- {after['tests_failed']} failing tests (see TEST_STATUS.md)")
+    next_steps = {
+        "Tests execute without import errors": "run `invoke week1.fix-tests`",
+        "No hardcoded secrets in the compose files": "run `invoke week1.fix-secrets`",
+        "UIs built": "run `invoke week1.build-uis`",
+        "Stack running and healthy": "run `invoke week1.up` and read its per-service table",
+    }
+    steps = [f"- {what}: {next_steps[what]}" for what, done, _ in judged if not done]
+    if after.get("tests_failed"):
+        steps.append("- Fix the failing tests listed in TEST_STATUS.md")
+    return Template(template).substitute(
+        target_name=target_name,
+        generated_at=generated_at,
+        version=version,
+        baseline_at=before.get("measured_at", UNKNOWN),
+        headline=headline,
+        shipped="\n".join(shipped) or "- Nothing yet",
+        metrics_rows=rows,
+        blockers="\n".join(blockers) or "- None",
+        next_steps="\n".join(steps) or "- Week 1 is done: move on to week 2",
+    )
