@@ -58,3 +58,28 @@ def test_every_task_documents_every_flag():
             if stripped.startswith("-"):
                 # "  -t STRING, --target=STRING   help text": a flag line must carry help text.
                 assert "  " in stripped, f"{name}: undocumented flag: {stripped}"
+
+
+def test_target_from_flag_env_and_invoke_yaml(tmp_path):
+    chosen, other = tmp_path / "chosen", tmp_path / "other"
+    chosen.mkdir()
+    other.mkdir()
+    (other / "invoke.yaml").write_text(f"maestro:\n  target: {chosen}\n")
+
+    def target_of(*args, cwd, env=None):
+        res = run_cli("week1.ci-init", "--check", "--json", *args, cwd=cwd, env=env)
+        assert res.returncode == 1, res.stderr  # the workflow is missing: check mode exit 1
+        return json.loads(res.stdout)["target"]
+
+    assert target_of(cwd=other) == str(chosen)                    # invoke.yaml in the cwd
+    assert target_of(cwd=tmp_path, env={"INVOKE_MAESTRO_TARGET": str(other)}) == str(other)
+    assert target_of("--target", str(other), cwd=other) == str(other)   # the flag wins
+    assert target_of(cwd=chosen) == str(chosen)                   # else the cwd
+    assert list(chosen.iterdir()) == []                           # check mode wrote nothing
+
+
+def test_missing_target_exits_2_with_one_line(tmp_path):
+    res = run_cli("week1.ci-init", "--target", str(tmp_path / "nope"))
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "does not exist" in res.stderr
+    assert "Traceback" not in res.stderr
