@@ -107,6 +107,8 @@ class StepResult:
             doc["hint"] = self.hint
         if self.data:
             doc["data"] = self.data
+        if self.details:
+            doc["details"] = self.details
         return doc
 
 

@@ -183,7 +183,8 @@ def validate_shape(doc: dict) -> None:
     assert isinstance(doc["ok"], bool) and isinstance(doc["duration_s"], (int, float))
     for step in doc["steps"]:
         assert {"name", "status", "summary", "changes", "criteria"} <= set(step)
-        assert set(step) <= {"name", "status", "summary", "changes", "criteria", "hint", "data"}
+        assert set(step) <= {"name", "status", "summary", "changes", "criteria", "hint", "data",
+                             "details"}
         assert step["status"] in ("ok", "changed", "skipped", "failed")
         for change in step["changes"]:
             assert set(change) == {"path", "action", "summary"}
