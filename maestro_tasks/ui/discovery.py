@@ -1,0 +1,258 @@
+"""Which UI apps a target has, and for each: framework, package manager, output folder.
+
+Apps are every ``ui/*/package.json`` with a ``build`` script, plus the folders listed in the
+target's ``ui_apps`` setting (``[tool.maestro-tasks]`` in pyproject.toml or ``maestro:`` in
+invoke.yaml). A ``ui_apps`` entry is a folder (``"web/portal"``) or a table
+``{path = "web/portal", output = "build", root = "app"}``; an entry naming a ``ui/*`` app only
+overrides its output folder / root element.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..engine import InputError, UsageError
+from ..engine.fsio import resolve_inside
+
+VITE, NEXT, OTHER = "vite", "next", "other"
+FRAMEWORK_LABELS = {VITE: "Vite", NEXT: "Next.js", OTHER: "other"}
+
+# Lockfile -> package manager, in the order they are looked for.
+LOCKFILES = (("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"),
+             ("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"))
+_VITE_CONFIGS = tuple(f"vite.config.{ext}" for ext in ("ts", "mts", "cts", "js", "mjs", "cjs"))
+_NEXT_CONFIGS = tuple(f"next.config.{ext}" for ext in ("js", "mjs", "cjs", "ts", "mts"))
+SETTING = "ui_apps setting ([tool.maestro-tasks] ui_apps / maestro.ui_apps)"
+
+
+@dataclass(frozen=True)
+class App:
+    """One UI app. Paths are POSIX strings relative to the target (``rel``) or the app."""
+
+    rel: str
+    framework: str
+    package_manager: str
+    lockfile: str | None
+    scripts: dict[str, str] = field(hash=False, compare=False)
+    engines: dict[str, str] = field(hash=False, compare=False)
+    has_dependencies: bool = False
+    # Output folder(s) relative to the app: the first is what a build must produce.
+    outputs: tuple[str, ...] = ("dist",)
+    root_id: str | None = None  # the element a rendered page fills (#root for Vite)
+    configured: bool = False    # listed in ui_apps
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.rel).name
+
+    @property
+    def framework_label(self) -> str:
+        return FRAMEWORK_LABELS[self.framework]
+
+    @property
+    def install_label(self) -> str:
+        if self.package_manager == "npm":
+            return "npm ci" if self.lockfile else "npm install"
+        return f"{self.package_manager} install"
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe form of ``rel`` for log names."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.rel).strip("-")
+
+
+@dataclass
+class Discovery:
+    apps: list[App]
+    ignored: list[str]  # "ui/foo: no build script" lines
+
+
+def read_package_json(target: Path, rel_dir: str) -> dict[str, Any]:
+    rel = f"{rel_dir}/package.json"
+    path = target / rel
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(rel, "not found") from None
+    except UnicodeDecodeError:
+        raise InputError(rel, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(rel, f"cannot be read: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(rel, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError(rel, "must hold a JSON object")
+    for key in ("scripts", "engines", "dependencies", "devDependencies"):
+        value = data.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise InputError(rel, f'"{key}" must be an object of strings')
+    return data
+
+
+def _first_existing(app_dir: Path, names: tuple[str, ...]) -> Path | None:
+    for name in names:
+        if (app_dir / name).is_file():
+            return app_dir / name
+    return None
+
+
+def detect_framework(app_dir: Path, pkg: dict[str, Any]) -> str:
+    deps = {**pkg.get("dependencies", {}), **pkg.get("devDependencies", {})}
+    build = pkg.get("scripts", {}).get("build", "")
+    if "next" in deps or _first_existing(app_dir, _NEXT_CONFIGS) or re.search(r"\bnext build\b",
+                                                                                build):
+        return NEXT
+    if "vite" in deps or _first_existing(app_dir, _VITE_CONFIGS) or re.search(r"\bvite\b", build):
+        return VITE
+    return OTHER
+
+
+def detect_package_manager(app_dir: Path, pkg: dict[str, Any]) -> tuple[str, str | None]:
+    """(manager, lockfile or None). Without a lockfile, ``packageManager`` names the manager."""
+    for lockfile, manager in LOCKFILES:
+        if (app_dir / lockfile).is_file():
+            return manager, lockfile
+    declared = str(pkg.get("packageManager", "")).split("@")[0]
+    return (declared if declared in ("npm", "yarn", "pnpm") else "npm"), None
+
+
+def _config_string(text: str, key: str) -> str | None:
+    """A string literal assigned to ``key`` in a JS/TS config (``outDir: 'build'``)."""
+    match = re.search(rf"""\b{key}\s*:\s*(['"`])([^'"`\n]+)\1""", text)
+    return match.group(2) if match else None
+
+
+def _strip_js_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return re.sub(r"(^|[^:'\"`])//[^\n]*", r"\1", text)
+
+
+def vite_output(app_dir: Path) -> str:
+    """Vite's outDir (relative to the app), read from its config; ``dist`` by default."""
+    config = _first_existing(app_dir, _VITE_CONFIGS)
+    if config is None:
+        return "dist"
+    text = _strip_js_comments(config.read_text(encoding="utf-8", errors="replace"))
+    root = _config_string(text, "root") or "."
+    out = _config_string(text, "outDir") or "dist"
+    return _normal(PurePosixPath(root) / out)
+
+
+def next_outputs(app_dir: Path) -> tuple[str, ...]:
+    """Next.js: the server build folder (distDir, ``.next``) and the static export folder."""
+    config = _first_existing(app_dir, _NEXT_CONFIGS)
+    dist_dir, export = ".next", False
+    if config is not None:
+        text = _strip_js_comments(config.read_text(encoding="utf-8", errors="replace"))
+        dist_dir = _normal(PurePosixPath(_config_string(text, "distDir") or ".next"))
+        export = _config_string(text, "output") == "export"
+    return ("out", dist_dir) if export else (dist_dir, "out")
+
+
+def _normal(path: PurePosixPath) -> str:
+    parts: list[str] = []
+    for part in path.parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts) or "."
+
+
+def _settings_entries(settings: dict[str, Any], target: Path) -> dict[str, dict[str, str]]:
+    raw = settings.get("ui_apps", [])
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, list):
+        raise InputError(SETTING, "must be a list of folders or {path, output, root} tables")
+    entries: dict[str, dict[str, str]] = {}
+    for item in raw:
+        entry = {"path": item} if isinstance(item, str) else item
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise InputError(SETTING, f"entry {item!r} needs a folder path")
+        unknown = set(entry) - {"path", "output", "root"}
+        if unknown or not all(isinstance(v, str) for v in entry.values()):
+            raise InputError(SETTING, f"entry {item!r}: only string keys path, output, root")
+        rel = _normal(PurePosixPath(entry["path"]))
+        if PurePosixPath(entry["path"]).is_absolute() or entry["path"].startswith("..") \
+                or rel == ".":
+            raise InputError(SETTING, f"{entry['path']!r} must be a folder inside the target")
+        if not (target / rel).resolve().is_relative_to(target.resolve()):
+            raise InputError(SETTING, f"{entry['path']!r} resolves outside the target")
+        entries[rel] = {**entry, "path": rel}
+    return entries
+
+
+def load_app(target: Path, rel: str, entry: dict[str, str] | None = None) -> App:
+    app_dir = resolve_inside(target, rel)  # a symlinked app folder must not lead outside
+    pkg = read_package_json(target, rel)
+    framework = detect_framework(app_dir, pkg)
+    manager, lockfile = detect_package_manager(app_dir, pkg)
+    output = (entry or {}).get("output")
+    if framework == VITE:
+        outputs: tuple[str, ...] = (vite_output(app_dir),)
+        root_id = "root"
+    elif framework == NEXT:
+        outputs, root_id = next_outputs(app_dir), "__next"
+    else:
+        outputs, root_id = ("dist",), None
+    if output:
+        outputs = (_normal(PurePosixPath(output)),)
+    return App(
+        rel=rel, framework=framework, package_manager=manager, lockfile=lockfile,
+        scripts=dict(pkg.get("scripts", {})), engines=dict(pkg.get("engines", {})),
+        has_dependencies=bool(pkg.get("dependencies") or pkg.get("devDependencies")),
+        outputs=outputs, root_id=(entry or {}).get("root") or root_id,
+        configured=entry is not None,
+    )
+
+
+def discover(target: Path, settings: dict[str, Any]) -> Discovery:
+    """Every app of the target, sorted by path. Invalid package.json / settings -> InputError."""
+    entries = _settings_entries(settings, target)
+    apps: dict[str, App] = {}
+    ignored: list[str] = []
+    ui = target / "ui"
+    candidates = sorted(p.parent for p in ui.glob("*/package.json")) if ui.is_dir() else []
+    for folder in candidates:
+        rel = folder.relative_to(target).as_posix()
+        app = load_app(target, rel, entries.get(rel))
+        if "build" not in app.scripts:
+            if rel not in entries:
+                ignored.append(f"{rel}: no build script, not an app")
+                continue
+        apps[rel] = app
+    for rel, entry in entries.items():
+        if rel in apps:
+            continue
+        if not (target / rel / "package.json").is_file():
+            raise InputError(SETTING, f"{rel} has no package.json")
+        apps[rel] = load_app(target, rel, entry)
+    for app in apps.values():
+        if "build" not in app.scripts:
+            raise InputError(f"{app.rel}/package.json", 'has no "build" script')
+    return Discovery(apps=[apps[k] for k in sorted(apps)], ignored=ignored)
+
+
+def select(apps: list[App], names: list[str] | None) -> list[App]:
+    """The apps named by ``--app`` (folder name or path); all when none. Unknown -> UsageError."""
+    if not names:
+        return apps
+    chosen: list[App] = []
+    for name in names:
+        wanted = name.strip().rstrip("/")
+        match = [a for a in apps if wanted in (a.rel, a.name)]
+        if not match:
+            known = ", ".join(a.name for a in apps) or "none"
+            raise UsageError(f"--app {name}: no such UI app (known: {known})")
+        chosen.extend(a for a in match if a not in chosen)
+    return chosen
