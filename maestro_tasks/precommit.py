@@ -1,0 +1,32 @@
+"""The pre-commit hook: fail a commit that brings a hardcoded secret into a compose file.
+
+pre-commit passes the staged compose files as arguments; each finding is printed as
+``file:line: …`` (the key, never the value) and the exit code is 1, or 2 for unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from maestro_tasks.engine import InputError
+    from maestro_tasks.secrets.metrics import find_hardcoded
+
+    files = sys.argv[1:] if argv is None else argv
+    found = 0
+    for name in files:
+        try:
+            hits = find_hardcoded(name)
+        except InputError as exc:
+            print(f"{exc}", file=sys.stderr)
+            return 2
+        for file, line, key in hits:
+            print(f"{file}:{line}: hardcoded secret in {key}; "
+                  "run `maestro-tasks week1.fix-secrets` to move it into .env")
+        found += len(hits)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
