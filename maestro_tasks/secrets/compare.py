@@ -1,0 +1,50 @@
+"""Compare two resolved compose models: equal except where a secret was replaced."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+
+def _leaves(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(obj, dict):
+        yield path, ("dict", tuple(sorted(obj)))
+        for k in sorted(obj):
+            yield from _leaves(obj[k], path + (k,))
+    elif isinstance(obj, list):
+        yield path, ("list", len(obj))
+        for i, v in enumerate(obj):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, obj
+
+
+def differences(old: Any, new: Any, mapping: dict[str, str]) -> list[str]:
+    """Paths where ``new`` differs from ``old`` other than by replacing secrets.
+
+    ``mapping`` is new value → old literal. A differing string must equal ``old`` once some
+    occurrences of each new value are read back as its old literal; being a function of the
+    old literal, equal old secrets necessarily map to equal new values.
+    """
+    bad: list[str] = []
+    old_leaves = dict(_leaves(old))
+    new_leaves = dict(_leaves(new))
+    for path in sorted(set(old_leaves) | set(new_leaves), key=str):
+        a, b = old_leaves.get(path, "<absent>"), new_leaves.get(path, "<absent>")
+        if a == b:
+            continue
+        if isinstance(a, str) and isinstance(b, str) and _explained(a, b, mapping):
+            continue
+        bad.append(".".join(map(str, path)))
+    return bad
+
+
+def _explained(old: str, new: str, mapping: dict[str, str]) -> bool:
+    values = sorted((v for v in mapping if v and v in new), key=len, reverse=True)
+    if not values:
+        return False
+    parts = re.split("(" + "|".join(map(re.escape, values)) + ")", new)
+    pattern = "".join(
+        f"(?:{re.escape(p)}|{re.escape(mapping[p])})" if p in mapping else re.escape(p)
+        for p in parts)
+    return re.fullmatch(pattern, old, flags=re.S) is not None

@@ -1,0 +1,37 @@
+"""Read-only numbers for the weekly report, and a finder usable by a pre-commit hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine import InputError
+
+
+def find_hardcoded(path: str | Path) -> list[tuple[str, int, str]]:
+    """(file, line, key) of every hardcoded secret in one compose file. Pure: reads only.
+
+    Raises InputError (with file:line) when the file is not valid compose YAML.
+    """
+    from . import detect, yamlsrc
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read: {exc.strerror}") from None
+    found = detect.find([yamlsrc.parse(str(path), data)])
+    return [(o.file, o.line, o.key) for o in found.occurrences]
+
+
+def baseline_metrics(target: Path) -> dict[str, int | None]:
+    """{"hardcoded_secrets": occurrences in the compose files compose would load} (None when
+    they cannot be read or parsed)."""
+    from .core import default_compose_files
+
+    target = Path(target)
+    files = default_compose_files(lambda rel: (target / rel).is_file())
+    try:
+        count = sum(len(find_hardcoded(target / rel)) for rel in files)
+    except InputError:
+        return {"hardcoded_secrets": None}
+    return {"hardcoded_secrets": count}

@@ -1,0 +1,219 @@
+"""Which keys hold secrets, which hold identities, and how strong each secret must be.
+
+Key rule set (documented in the README's fix-secrets section; tested in tests/secrets):
+a key is *secret-named* when, split on ``_ . -`` and upper-cased,
+- it contains PASSWORD, PASSWD or SECRET anywhere (PGPASSWORD, CLIENT_SECRET, MINIO_SECRET_KEY), or
+- it has a word PASS, PWD, TOKEN(S), APIKEY, SALT, CREDENTIAL(S) or AUTH as its last word
+  (REDIS_AUTH), or the word pairs API_KEY, PRIVATE_KEY, ENCRYPTION_KEY, FERNET_KEY, SIGNING_KEY,
+  MASTER_KEY, SESSION_KEY, HMAC_KEY, JWT_KEY, or a word TOKEN followed by anything (TOKEN_SECRET);
+and it is not excluded: its last word names a file, place, switch or identity (FILE, PATH, DIR,
+URL, URI, HOST, PORT, USER, USERNAME, NAME, ID, ENABLED, TYPE, ...), a word says it is a setting
+about the secret (ALLOW, RANDOM, HASH, MIN, MAX, ...), or it is exactly PWD.
+*Identity* keys (user names, access-key IDs, database names) are never secrets, and a literal
+they hold is never replaced in a free-standing position: MINIO_ROOT_USER keeps ``minioadmin``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+_SPLIT = re.compile(r"[_.\-]+")
+_ANYWHERE = ("PASSWORD", "PASSWD", "SECRET")
+_LAST_WORDS = {"PASS", "PWD", "TOKEN", "TOKENS", "APIKEY", "SALT", "CREDENTIAL", "CREDENTIALS",
+               "AUTH", "PASSPHRASE", "PASSCODE"}
+_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ENCRYPTION", "KEY"), ("FERNET", "KEY"),
+          ("SIGNING", "KEY"), ("MASTER", "KEY"), ("SESSION", "KEY"), ("HMAC", "KEY"),
+          ("JWT", "KEY"), ("SECRET", "KEY"), ("AUTH", "KEY"), ("CRYPT", "KEY")}
+_NOT_SECRET_LAST = {"FILE", "FILES", "PATH", "DIR", "DIRECTORY", "URL", "URI", "DSN", "HOST",
+                    "HOSTNAME", "PORT", "USER", "USERS", "USERNAME", "LOGIN", "NAME", "ID",
+                    "ENABLED", "ENABLE", "DISABLED", "DISABLE", "REQUIRED", "TYPE", "METHOD",
+                    "MODE", "LENGTH", "EXPIRE", "EXPIRES", "EXPIRY", "TTL", "TIMEOUT",
+                    "ALGORITHM", "ALG", "BACKEND", "PROVIDER", "HEADER", "VERSION", "POLICY",
+                    "ROTATION", "LIFETIME", "AGE", "PARALLELISM", "ENDPOINT", "REGION", "ROLE",
+                    "SCOPE", "SCOPES", "AUDIENCE", "ISSUER", "PREFIX", "COUNT", "SIZE", "LIMIT"}
+# Settings about a secret rather than the secret (MYSQL_RANDOM_ROOT_PASSWORD, *_PASSWORD_HASH).
+_NOT_SECRET_ANY = {"ALLOW", "RANDOM", "HASH", "HASHED", "MIN", "MAX", "RESET",
+                   "POLICY", "STRENGTH", "COMPLEXITY"}
+_IDENTITY_LAST = {"USER", "USERNAME", "LOGIN", "ID", "DB", "DATABASE", "NAME", "HOST",
+                  "HOSTNAME", "BUCKET", "ROLE", "SCHEMA", "REGION", "EMAIL", "ACCOUNT", "OWNER"}
+
+
+def words(key: str) -> list[str]:
+    return [w for w in _SPLIT.split(str(key).upper()) if w]
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a key's value is a secret (see the module docstring for the rule set)."""
+    ws = words(key)
+    if not ws or str(key).upper() in ("PWD", "OLDPWD"):
+        return False
+    if ws[-1] in _NOT_SECRET_LAST or is_access_key_id(ws) or _NOT_SECRET_ANY & set(ws):
+        return False
+    joined = "_".join(ws)
+    if any(part in joined for part in _ANYWHERE):
+        return True
+    if ws[-1] in _LAST_WORDS or "TOKEN" in ws[:-1]:
+        return True
+    return any(pair in _PAIRS for pair in zip(ws, ws[1:]))
+
+
+def is_access_key_id(ws: list[str]) -> bool:
+    """ACCESS_KEY (MinIO) and ACCESS_KEY_ID / KEY_ID (AWS) name an identity, not a secret."""
+    if "SECRET" in ws:
+        return False
+    return ws[-2:] == ["ACCESS", "KEY"] or ws[-2:] == ["KEY", "ID"] or ws[-1:] == ["ACCESSKEY"]
+
+
+def is_identity_key(key: str) -> bool:
+    """User names, access-key IDs, database / bucket names: values that are never secrets."""
+    ws = words(key)
+    if not ws or is_secret_key(key):
+        return False
+    return ws[-1] in _IDENTITY_LAST or is_access_key_id(ws)
+
+
+# ---- strength rules -----------------------------------------------------------------------
+KINDS = ("password", "token", "hex", "base64", "base64url", "fernet")
+MIN_LENGTH = {"password": 32, "token": 64, "hex": 32, "base64": 32, "base64url": 32, "fernet": 32}
+# Placeholder words that are weak whatever their length.
+WEAK_WORDS = ("changeme", "change-me", "change_me", "password", "secret", "admin", "example",
+              "default", "minioadmin", "postgres", "letmein", "qwerty", "123456")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a secret is generated and judged. ``length``: characters (password, token, hex) or
+    random bytes before encoding (base64, base64url); unused for fernet."""
+
+    kind: str
+    length: int
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "fernet" else f"{self.kind}:{self.length}"
+
+
+def parse_rule(text: str) -> Rule:
+    """``password[:N]`` / ``token[:N]`` / ``hex[:N]`` / ``base64[:N]`` / ``base64url[:N]`` /
+    ``fernet``; ValueError with the reason otherwise."""
+    kind, _, length = text.strip().partition(":")
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise ValueError(f"unknown rule {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind == "fernet":
+        if length:
+            raise ValueError("fernet takes no length")
+        return Rule("fernet", 32)
+    n = MIN_LENGTH[kind] if not length else _int(length)
+    if n < MIN_LENGTH[kind]:
+        raise ValueError(f"{kind} needs a length of at least {MIN_LENGTH[kind]}")
+    if kind == "hex" and n % 2:
+        raise ValueError("hex length must be even")
+    return Rule(kind, n)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"length {text.strip()!r} is not a number") from None
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_B64URL = re.compile(r"[A-Za-z0-9_\-]+={0,2}")
+_PASSWORDISH = ("PASSWORD", "PASSWD", "PASS", "PWD", "AUTH", "PASSPHRASE", "PASSCODE")
+
+
+def _b64_len(literal: str, urlsafe: bool) -> int | None:
+    if len(literal) % 4 or len(literal) < 16:
+        return None
+    try:
+        raw = (base64.urlsafe_b64decode if urlsafe else base64.b64decode)(literal)
+    except (binascii.Error, ValueError):
+        return None
+    return len(raw)
+
+
+def _looks_encoded(literal: str) -> bool:
+    """Base64 text, not a dashed phrase: padded, or mixing upper, lower and digits."""
+    if literal.endswith("="):
+        return True
+    return (any(c in literal for c in "+/_-") and any(c.isupper() for c in literal)
+            and any(c.islower() for c in literal) and any(c.isdigit() for c in literal))
+
+
+def rule_for(name: str, literal: str | None = None) -> Rule:
+    """The rule a secret gets from its name and, where known, the shape of its current value."""
+    ws = words(name)
+    joined = "_".join(ws)
+    if "FERNET" in ws:
+        return Rule("fernet", 32)
+    passwordish = any(p in joined for p in _PASSWORDISH[:2]) or ws[-1] in _PASSWORDISH
+    if literal:
+        if _HEX.fullmatch(literal) and (len(literal) >= 32 or not passwordish):
+            n = max(len(literal) + len(literal) % 2, 32)
+            return Rule("hex", n)
+        if not passwordish and _looks_encoded(literal):
+            if _B64.fullmatch(literal) and (n := _b64_len(literal, False)):
+                return Rule("base64", max(n, 32))
+            if _B64URL.fullmatch(literal) and (n := _b64_len(literal, True)):
+                return Rule("base64url", max(n, 32))
+    if "SECRET" in ws and ("ACCESS" in ws or "MINIO" in ws):
+        # S3-style secret keys: MinIO caps them at 40 characters, AWS uses 40.
+        return Rule("password", 40)
+    if passwordish:
+        return Rule("password", 32)
+    return Rule("token", 64)
+
+
+_INTERNAL = ("PASSWORD", "PASSWD", "PASS", "PWD", "AUTH", "SECRET", "JWT", "SALT", "SIGNING",
+             "SESSION", "ENCRYPTION", "FERNET", "MASTER", "HMAC", "CRYPT", "COOKIE")
+
+
+def is_external(name: str) -> bool:
+    """A credential issued elsewhere (HF_TOKEN, OPENAI_API_KEY, *_CREDENTIALS): when only
+    referenced, it must be supplied, never invented. Passwords and signing keys shared between
+    the stack's own services are internal and can be generated."""
+    ws = words(name)
+    return is_secret_key(name) and not any(w in _INTERNAL or any(w.endswith(i) for i in _INTERNAL[:3])
+                                           for w in ws)
+
+
+def merge_rules(rules: list[Rule]) -> Rule:
+    """One rule for a literal that feeds several keys: a fixed format wins over free text, and a
+    password wins over a long token (servers such as MinIO cap password length)."""
+    order = ("fernet", "hex", "base64url", "base64", "password", "token")
+    kind = min((r.kind for r in rules), key=order.index)
+    return Rule(kind, max(r.length for r in rules if r.kind == kind))
+
+
+def weakness(value: str, rule: Rule) -> str | None:
+    """Why ``value`` does not meet ``rule`` (None when it does). Never includes the value."""
+    if rule.kind == "fernet":
+        try:
+            raw = base64.urlsafe_b64decode(value.encode())
+        except (binascii.Error, ValueError):
+            return "not a valid Fernet key"
+        if len(raw) != 32:
+            return "not a valid Fernet key"
+        return "has too little variety" if len(set(raw)) < 8 else None
+    if rule.kind in ("base64", "base64url"):
+        n = _b64_len(value, rule.kind == "base64url") if value else None
+        if n is None:
+            return f"not {rule.kind}"
+        if n < rule.length:
+            return f"decodes to {n} bytes, needs {rule.length}"
+        return None
+    if rule.kind == "hex" and not _HEX.fullmatch(value or ""):
+        return "not hex"
+    if len(value) < rule.length:
+        return f"{len(value)} characters, needs {rule.length}"
+    low = value.lower()
+    if any(w in low for w in WEAK_WORDS):
+        return "contains a well-known default word"
+    if len(set(value)) < min(10, len(value) // 3):
+        return "has too little variety"
+    return None

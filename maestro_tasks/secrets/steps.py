@@ -1,0 +1,364 @@
+"""fix-secrets as engine steps: gitignore → env → compose → env-example.
+
+The first step's ``prepare`` parses every input and computes the whole result (core.analyse),
+so bad input stops the run (exit 2) before anything is written. .gitignore goes first, so the
+.env is never on disk un-ignored; .env before the compose files, so a rewritten file never
+points at a variable that does not exist yet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
+from . import compare, compose_cli, core, detect, envfile, gitignore, rules, yamlsrc
+
+CACHE_KEY = "secrets"
+EXAMPLE = ".env.example"
+STATE_ENTRY = ".maestro/"
+
+
+def _suite_template() -> Path:
+    from ..resources import REPO_ROOT
+
+    return REPO_ROOT / core.TEMPLATE
+
+
+def _compose_files(ctx: Context) -> list[str]:
+    chosen = ctx.options.get("compose_file") or ctx.settings.get("compose_files") or []
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    if chosen:
+        return [str(f) for f in chosen]
+    return core.default_compose_files(lambda rel: ctx.path(rel).is_file())
+
+
+def env_rel(ctx: Context) -> str:
+    return str(ctx.options.get("env_file") or ctx.settings.get("env_file") or ".env")
+
+
+def analysis(ctx: Context) -> core.Analysis:
+    if CACHE_KEY not in ctx.cache:
+        files = _compose_files(ctx)
+        if not files:
+            ctx.cache[CACHE_KEY] = None
+        else:
+            ctx.path(env_rel(ctx))  # a .env symlinked out of the target → InputError
+            own = ctx.read_bytes(core.TEMPLATE)
+            template = (core.TEMPLATE, own) if own is not None else (
+                core.TEMPLATE + " (maestro-tasks default)", _suite_template().read_bytes())
+            try:
+                ctx.cache[CACHE_KEY] = core.analyse(
+                    files, env_rel(ctx), ctx.read_bytes, template,
+                    rotate=ctx.options.get("rotate"), register=ctx.masker.add)
+            except core.RewriteError as exc:
+                from ..engine import StepFailed
+
+                raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
+    an = ctx.cache[CACHE_KEY]
+    if an is None:
+        raise StepSkipped("no compose file (compose.yaml / docker-compose.yml) in the target")
+    return an
+
+
+class _SecretsStep(BaseStep):
+    def prepare(self, ctx: Context) -> None:
+        try:
+            analysis(ctx)
+        except StepSkipped:
+            pass
+
+
+class GitignoreStep(_SecretsStep):
+    name = "secrets/gitignore"
+
+    def plan(self, ctx: Context) -> list[Change]:
+        analysis(ctx)
+        # surrogateescape: a non-UTF-8 byte in .gitignore is written back unchanged
+        text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "surrogateescape")
+        entries = []
+        env = env_rel(ctx)
+        if not gitignore.check_ignored(ctx.target, env, text):
+            entries.append("/" + env.lstrip("/"))
+        if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
+            entries.append(STATE_ENTRY)
+        if not entries:
+            return []
+        return [Change(".gitignore", "write", f"ignore {', '.join(entries)} in .gitignore",
+                       content=gitignore.with_entries(text, entries).encode("utf-8", "surrogateescape"))]
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "replace")
+        env = env_rel(ctx)
+        how = "git check-ignore" if gitignore.in_git(ctx.target) else ".gitignore rules"
+        crits = [
+            Criterion(f"{env} ignored by git", gitignore.check_ignored(ctx.target, env, text),
+                      f"{how} {env}"),
+            Criterion(".maestro/ ignored by git",
+                      gitignore.check_ignored(ctx.target, STATE_ENTRY, text, is_dir=True),
+                      f"{how} {STATE_ENTRY}"),
+        ]
+        tracked = [f for f in [env, *_env_files_with_secrets(ctx, an)]
+                   if gitignore.tracked(ctx.target, f)]
+        crits.append(Criterion(
+            "no secret file tracked by git", not tracked,
+            "git ls-files: none tracked" if not tracked else
+            f"tracked: {', '.join(tracked)}; run `git rm --cached {' '.join(tracked)}` and "
+            "commit (history is not rewritten: rotate those secrets with --rotate)"))
+        return crits
+
+
+def _env_files_with_secrets(ctx: Context, an: core.Analysis) -> list[str]:
+    """``env_file:`` files of the compose services that hold a secret-named, non-empty value."""
+    out = []
+    for doc in an.docs:
+        for path, node, _ in yamlsrc.walk(doc.root):
+            if "env_file" not in [p for p in path if isinstance(p, str)] or path[-1] == "required":
+                continue
+            rel = node.value
+            try:
+                data = ctx.read_bytes(rel)
+                parsed = envfile.parse_env(rel, data) if data is not None else None
+            except InputError:
+                continue
+            if parsed and any(v and rules.is_secret_key(k) for k, v in parsed.values.items()):
+                out.append(rel)
+    return out
+
+
+class EnvStep(_SecretsStep):
+    name = "secrets/env"
+
+    def plan(self, ctx: Context) -> list[Change]:
+        an = analysis(ctx)
+        rel = env_rel(ctx)
+        current = ctx.read_bytes(rel)
+        changes = []
+        if (current or b"").decode("utf-8", "replace") != an.new_env or (current is None and an.new_env):
+            if an.new_env:
+                parts = []
+                if an.added:
+                    parts.append(f"add {len(an.added)} variable(s)")
+                if an.rotated:
+                    parts.append(f"rotate {', '.join(an.rotated)}")
+                changes.append(Change(rel, "write", f"{rel}: {', '.join(parts) or 'update'}",
+                                      content=an.new_env.encode(), secret=True))
+        elif current is not None and stat.S_IMODE(ctx.path(rel).stat().st_mode) != 0o600:
+            changes.append(Change(rel, "run", f"chmod 600 {rel}",
+                                  run=lambda c: os.chmod(c.path(rel), 0o600)))
+        return changes
+
+    def apply(self, ctx: Context, changes: list[Change]) -> None:
+        super().apply(ctx, changes)
+        if self._rotated(ctx):
+            ctx.warn("rotated " + ", ".join(self._rotated(ctx)) + ": a data volume initialised "
+                     "with the old value keeps it (recreate the volume or change it in the service)")
+
+    @staticmethod
+    def _rotated(ctx: Context) -> list[str]:
+        return list(analysis(ctx).rotated)
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        rel = env_rel(ctx)
+        data = ctx.read_bytes(rel)
+        env = envfile.parse_env(rel, data)
+        ctx.masker.add(*(v for v in env.values.values() if v))
+        weak, missing = [], []
+        for var, rule in an.secret_vars.items():
+            value = env.values.get(var)
+            if not value and var in an.missing_external:
+                missing.append(f"{var} missing (an external credential: set it in {rel})")
+            elif not value:
+                missing.append(f"{var} missing")
+            elif (why := rules.weakness(value, an.template.get(var) or rules.rule_for(var, value))):
+                weak.append(f"{var} ({why})")
+        crits = [Criterion(
+            "every secret meets its strength rule", not weak and not missing,
+            f"{len(an.secret_vars)} secret variable(s) checked in {rel}" if not weak and not missing
+            else "; ".join(weak + missing)
+            + (f"; run with --rotate {','.join(w.split(' ')[0] for w in weak)} (a data volume "
+               "initialised with the old value keeps it)" if weak else ""))]
+        mode = stat.S_IMODE(ctx.path(rel).stat().st_mode) if data is not None else None
+        if data is None and not an.secret_vars:
+            crits.append(Criterion(f"{rel} is mode 0600", True, f"no secrets, no {rel} needed"))
+        else:
+            crits.append(Criterion(f"{rel} is mode 0600", mode == 0o600,
+                                   f"mode {oct(mode)}" if mode is not None else f"{rel} absent"))
+        return crits
+
+
+class ComposeStep(_SecretsStep):
+    name = "secrets/compose"
+
+    def plan(self, ctx: Context) -> list[Change]:
+        an = analysis(ctx)
+        changes = []
+        for rel in an.compose_files:
+            new = an.new_compose[rel]
+            if new != ctx.read_bytes(rel):
+                n = sum(1 for g in an.groups for o in g.occurrences if o.file == rel)
+                changes.append(Change(rel, "write", f"{rel}: {n} hardcoded secret(s) → variables",
+                                      content=new))
+        return changes
+
+    def _summary(self, ctx: Context, an: core.Analysis) -> None:
+        if ctx.current is None:
+            return
+        rows = [(g.name, mask_value(g.value) if g.value else "-", str(g.rule), g.source,
+                 ", ".join(g.used_by) or "(referenced, was missing)") for g in an.groups]
+        grouped = {g.name for g in an.groups}
+        values = an.values()
+        for var, rule in an.secret_vars.items():
+            if var not in grouped:
+                value = values.get(var)
+                rows.append((var, mask_value(value) if value else "-", str(rule),
+                             "rotated" if var in an.rotated else "env",
+                             ", ".join(dict.fromkeys(an.findings.refs.get(var, [])))))
+        ctx.current.data.update(variables=len(an.groups), hardcoded=len(an.findings.occurrences),
+                                files=an.compose_files)
+        if rows:
+            w = [max(len(r[i]) for r in rows + [("VARIABLE", "VALUE", "RULE", "SOURCE", "")])
+                 for i in range(4)]
+            ctx.current.details.append(
+                f"{'VARIABLE':<{w[0]}}  {'VALUE':<{w[1]}}  {'RULE':<{w[2]}}  {'SOURCE':<{w[3]}}  USED BY")
+            for r in rows:
+                ctx.current.details.append(
+                    f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]:<{w[3]}}  {r[4]}")
+        if ctx.options.get("show_secrets"):
+            self._show(ctx, an)
+
+    @staticmethod
+    def _show(ctx: Context, an: core.Analysis) -> None:
+        if ctx.json or not sys.stdout.isatty():
+            ctx.warn("--show-secrets prints values only on a terminal (stdout is not one); "
+                     f"read them in {env_rel(ctx)}")
+            return
+        for name, value in sorted(an.values().items()):
+            if name in an.secret_vars:
+                sys.stdout.write(f"  {name}={value}\n")  # the one opt-in, unmasked path
+        sys.stdout.flush()
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        self._summary(ctx, an)
+        current = {rel: ctx.read_bytes(rel) or b"" for rel in an.compose_files}
+        docs = [yamlsrc.parse(rel, data) for rel, data in current.items()]
+        left = detect.find(docs).occurrences
+        crits = [Criterion(
+            "no hardcoded secret in the compose files", not left,
+            f"0 found in {', '.join(an.compose_files)}" if not left else
+            f"{len(left)} left: " + ", ".join(f"{o.file}:{o.line} {o.key}" for o in left[:5]))]
+        crits.extend(self._resolve(ctx, an, current))
+        return crits
+
+    def _resolve(self, ctx: Context, an: core.Analysis, current: dict[str, bytes]) -> list[Criterion]:
+        names = ("docker compose config resolves with the env file",
+                 "resolved config unchanged except at secret positions")
+        cmd = compose_cli.find_compose()
+        if cmd is None:
+            why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
+            return [Criterion(names[0], None, why), Criterion(names[1], None, why)]
+        rel = env_rel(ctx)
+        tmp = Path(tempfile.mkdtemp(prefix="maestro-secrets-"))
+        try:
+            os.chmod(tmp, 0o700)
+            files = []
+            for i, (name, data) in enumerate(an.originals.items()):
+                path = tmp / f"orig-{i}-{Path(name).name}"
+                path.write_bytes(data)
+                files.append(path)
+            old_env = tmp / "orig.env"
+            fd = os.open(old_env, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, an.env.text.encode())
+            os.close(fd)
+            env_path = ctx.path(rel)
+            if not env_path.is_file():
+                env_path = tmp / "empty.env"
+                env_path.write_bytes(b"")
+            new_files = [ctx.path(f) for f in an.compose_files]
+            rc, new_model, err = compose_cli.config(cmd, ctx.target, new_files, env_path)
+            log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
+            missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
+            shown = " ".join(cmd)
+            ok = rc == 0 and not missing
+            evidence = f"`{shown} --env-file {rel} config`: exit {rc}" + (
+                f"; {missing[0].strip()}" if missing else "") + (
+                f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
+                f" (log: {log.relative_to(ctx.target)})" if log else "")
+            crits = [Criterion(names[0], ok, evidence)]
+            orc, old_model, oerr = compose_cli.config(cmd, ctx.target, files, old_env)
+            if rc != 0 or orc != 0:
+                crits.append(Criterion(names[1], None if orc != 0 else False,
+                                       "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]
+                                       if orc != 0 else "fixed files do not resolve"))
+                return crits
+            mapping = {}
+            values = envfile.parse_env(rel, ctx.read_bytes(rel)).values
+            for g in an.groups:
+                if values.get(g.name):
+                    mapping[values[g.name]] = g.resolved
+            for var in an.rotated:
+                if values.get(var) and an.env.values.get(var):
+                    mapping[values[var]] = an.env.values[var] or ""
+            diffs = compare.differences(old_model, new_model, mapping)
+            crits.append(Criterion(names[1], not diffs,
+                                   f"{len(mapping)} secret value(s) replaced consistently; all else equal"
+                                   if not diffs else "differs at " + ", ".join(diffs[:5])))
+            return crits
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class ExampleStep(_SecretsStep):
+    name = "secrets/env-example"
+
+    def _content(self, ctx: Context, an: core.Analysis) -> bytes:
+        old = envfile.parse_env(EXAMPLE, ctx.read_bytes(EXAMPLE))
+        docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
+        found = detect.find(docs)
+        needed = list(found.refs)
+        secret = {}
+        values = an.values()
+        for var in needed:
+            if var in an.secret_vars or var in found.secret_refs:
+                rule = an.template.get(var) or rules.rule_for(var, values.get(var))
+                secret[var] = (rule, list(dict.fromkeys(found.refs.get(var, []))))
+        plain = {k: v for k, v in an.values().items() if k not in secret and v is not None}
+        for var, default in found.ref_defaults.items():
+            plain.setdefault(var, default)
+        return envfile.render_example(needed, secret, plain, old).encode()
+
+    def plan(self, ctx: Context) -> list[Change]:
+        an = analysis(ctx)
+        content = self._content(ctx, an)
+        if content == ctx.read_bytes(EXAMPLE):
+            return []
+        return [Change(EXAMPLE, "write", f"{EXAMPLE}: list the variables (secrets left empty)",
+                       content=content)]
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        data = ctx.read_bytes(EXAMPLE)
+        if data is None:
+            return [Criterion(f"{EXAMPLE} holds no secret value", False, f"{EXAMPLE} absent")]
+        example = envfile.parse_env(EXAMPLE, data)
+        secrets = {v for k, v in an.values().items() if v and k in an.secret_vars}
+        # An old literal that is also a user name (airflow / airflow) may stand as a user name.
+        secrets |= {o.literal for o in an.findings.occurrences
+                    if len(o.literal) >= 4 and o.literal not in an.findings.identities}
+        leaked = [k for k, v in example.values.items()
+                  if v and (v in secrets or k in an.secret_vars or rules.is_secret_key(k))]
+        return [Criterion(f"{EXAMPLE} holds no secret value", not leaked,
+                          f"{len(example.values)} variable(s), secret ones empty" if not leaked
+                          else f"values present for {', '.join(leaked)}")]
+
+
+def steps(ctx: Context) -> list[BaseStep]:
+    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep()]
