@@ -10,8 +10,12 @@ from typing import Any, Iterable
 
 # Values shorter than this are only masked as whole tokens, so that a weak password such as
 # "admin" does not mangle "admin-dashboard"; longer values are masked wherever they occur.
+# A hyphen only glues words when a word character stands on its other side too: "admin" is
+# masked in "${PW:-admin}" and "--password admin", but "admin-dashboard" stays readable.
 _WHOLE_TOKEN_BELOW = 12
-_TOKEN_CHARS = r"A-Za-z0-9_.\-"
+_WORD = r"A-Za-z0-9_."
+_LEFT = rf"(?<![{_WORD}])(?<![{_WORD}]-)"
+_RIGHT = rf"(?![{_WORD}])(?!-[{_WORD}])"
 
 
 def mask_value(value: str) -> str:
@@ -46,7 +50,7 @@ class Masker:
             for v in sorted(self._values, key=len, reverse=True):
                 esc = re.escape(v)
                 if len(v) < _WHOLE_TOKEN_BELOW:
-                    esc = rf"(?<![{_TOKEN_CHARS}]){esc}(?![{_TOKEN_CHARS}])"
+                    esc = rf"{_LEFT}{esc}{_RIGHT}"
                 parts.append(esc)
             self._pattern = re.compile("|".join(parts))
         return self._pattern

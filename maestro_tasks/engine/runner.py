@@ -10,8 +10,8 @@ from .context import Context
 from .lock import TargetLock
 from .masking import Masker
 from .model import (
-    CHANGED, FAILED, OK, SKIPPED, Change, Criterion, MaestroError, Step,
-    StepFailed, StepResult, StepSkipped, TaskResult,
+    CHANGED, FAILED, OK, SKIPPED, Change, Criterion, InputError, MaestroError, Step,
+    StepFailed, StepResult, StepSkipped, TaskResult, UsageError,
 )
 from .output import Reporter, unified_diff
 from .target import load_settings, resolve_target
@@ -100,6 +100,7 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
     started = time.monotonic()
     results: list[StepResult] = []
     lock = None if ctx.check else TargetLock(ctx.state.root / "lock", timeout=lock_timeout)
+    created_state_dir = not ctx.state.root.exists()
     if lock is not None:
         ctx.state.ensure()
         lock.acquire()
@@ -122,6 +123,13 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
             results.extend(task_results)
             if not keep_going and any(r.status == FAILED for r in task_results):
                 break
+    except (InputError, UsageError):
+        if lock is not None:
+            lock.release()
+            lock = None
+        if created_state_dir:
+            ctx.state.discard_if_pristine()  # bad input: leave the target exactly as it was
+        raise
     finally:
         if lock is not None:
             lock.release()

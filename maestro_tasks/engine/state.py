@@ -35,6 +35,17 @@ class StateDir:
             atomic_write(marker, b"*\n")
         return self.root
 
+    def discard_if_pristine(self) -> None:
+        """Remove the folder again if this run only made its lock and marker (a bad-input exit)."""
+        try:
+            names = {p.name for p in self.root.iterdir()}
+        except FileNotFoundError:
+            return
+        if names <= {"lock", ".gitignore"}:
+            for name in names:
+                (self.root / name).unlink(missing_ok=True)
+            self.root.rmdir()
+
     @property
     def state_file(self) -> Path:
         return self.root / "state.json"

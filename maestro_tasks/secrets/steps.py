@@ -156,6 +156,12 @@ class EnvStep(_SecretsStep):
 
     def apply(self, ctx: Context, changes: list[Change]) -> None:
         super().apply(ctx, changes)
+        an = analysis(ctx)
+        if an.added or an.rotated:
+            # week1.up compares data volumes against this: older volumes keep old credentials.
+            from ..engine.state import utc_now_iso
+
+            ctx.state.update_state(secrets_changed_at=utc_now_iso())
         if self._rotated(ctx):
             ctx.warn("rotated " + ", ".join(self._rotated(ctx)) + ": a data volume initialised "
                      "with the old value keeps it (recreate the volume or change it in the service)")

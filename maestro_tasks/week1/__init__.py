@@ -18,6 +18,9 @@ def collection():
             continue
         module = importlib.import_module(f"{__name__}.{name}")
         for task in module.TASKS:
+            # Long flags only: invoke's automatic short flags differ task by task (-c is
+            # --check here and --compose-file there), which trips up scripts and people.
+            task.auto_shortflags = False
             ns.add_task(task)
     return ns
 

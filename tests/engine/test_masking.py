@@ -21,6 +21,9 @@ def test_short_weak_values_are_masked_as_whole_tokens_only():
     assert m("GF_SECURITY_ADMIN_PASSWORD=admin") == "GF_SECURITY_ADMIN_PASSWORD=ad…(5)"
     assert m("ui/admin-dashboard") == "ui/admin-dashboard"
     assert m("postgresql://u:admin@db") == "postgresql://u:ad…(5)@db"
+    assert m("${GF_PASSWORD:-admin}") == "${GF_PASSWORD:-ad…(5)}"
+    assert m("--password admin --x") == "--password ad…(5) --x"
+    assert m("admin-") == "ad…(5)-"
 
 
 def test_overlapping_secrets_mask_the_longest():
