@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke import task
 
 from ..engine.runner import TaskSpec
+from ..weekly.metrics import baseline_probe
 
 
 def _steps(ctx):
@@ -13,7 +14,7 @@ def _steps(ctx):
     return build_uis_steps(ctx)
 
 
-SPEC = TaskSpec("week1.build-uis", _steps)
+SPEC = TaskSpec("week1.build-uis", _steps, baseline=baseline_probe)
 
 
 @task(

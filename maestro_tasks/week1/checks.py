@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from invoke import task
 
-from maestro_tasks.engine import TaskSpec
+from ..engine import TaskSpec
 
 
 def _checklist(ctx):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke import task
 
 from ..engine.runner import TaskSpec
+from ..weekly.metrics import baseline_probe
 
 _TARGET = ("the repository to work on (default: invoke config maestro.target, else the current "
            "directory)")
@@ -41,7 +42,7 @@ def _status_steps(ctx):
     return status_steps(ctx)
 
 
-UP_SPEC = SPEC = UP = TaskSpec("week1.up", _up_steps)
+UP_SPEC = SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe)
 DOWN_SPEC = TaskSpec("week1.down", _down_steps)
 STATUS_SPEC = TaskSpec("week1.status", _status_steps)
 

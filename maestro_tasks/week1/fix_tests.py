@@ -1,0 +1,50 @@
+"""week1.fix-tests: pytest as the oracle — repair the config, clear caches, run, report."""
+
+from __future__ import annotations
+
+from invoke import task
+
+from ..engine.runner import TaskSpec
+
+
+def _steps(ctx):
+    from ..testing.steps import fix_tests_steps
+
+    return fix_tests_steps(ctx)
+
+
+SPEC = TaskSpec("week1.fix-tests", _steps)
+
+
+@task(name="fix-tests", help={
+    "target": "repository to work on (default: invoke config maestro.target, else the current "
+              "directory)",
+    "python": "command that starts the target's Python, e.g. '.venv/bin/python' or 'poetry run "
+              "python' (default: poetry > uv > .venv/bin/python > this interpreter)",
+    "check": "change nothing (not even caches); exit 1 while a repair or cache clean is pending",
+    "diff": "also print unified diffs of the config changes",
+    "json": "print one JSON document (counts, findings, criteria) instead of human lines",
+    "no-run": "repair and verify collection only; do not run the suite",
+    "strict": "failing tests fail the task too (by default only collection errors do)",
+    "pytest-args": "extra pytest arguments for the suite run, quoted as one string (-x, "
+                   "--maxfail, --lf and the like are refused)",
+})
+def fix_tests(c, target=None, python=None, check=False, diff=False, json=False, no_run=False,
+              strict=False, pytest_args=""):
+    """Make the target's tests collect and run, and report them truthfully.
+
+    Repairs the pytest config by search (collect-only runs in the target's interpreter), clears
+    caches, smoke-imports the packages, runs the whole suite and writes TEST_STATUS.md and
+    test-results.txt from its JUnit XML. Failing tests fail the task only with --strict.
+    """
+    from ..engine.runner import run_task
+
+    run_task(c, SPEC, target=target, check=check, diff=diff, json=json,
+             options={"python": python, "no_run": no_run, "strict": strict,
+                      "pytest_args": pytest_args})
+
+
+TASKS = [fix_tests]
+PIPELINE = [(SPEC, {})]
+# week1.verify proves the criteria read-only; stale caches are not one of them.
+CHECK_OPTIONS = {"caches": False}
