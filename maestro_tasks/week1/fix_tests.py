@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke import task
 
 from ..engine.runner import TaskSpec
+from ..weekly.metrics import baseline_probe
 
 
 def _steps(ctx):
@@ -13,7 +14,7 @@ def _steps(ctx):
     return fix_tests_steps(ctx)
 
 
-SPEC = TaskSpec("week1.fix-tests", _steps)
+SPEC = TaskSpec("week1.fix-tests", _steps, baseline=baseline_probe)
 
 
 @task(name="fix-tests", help={

@@ -10,10 +10,12 @@ from .steps import ChecklistItem
 
 
 def _spec(module: str):
-    """The task a week1 module contributes to week1.all, with the options week1.all uses."""
+    """The task a week1 module contributes to week1.all, with week1.all's options overlaid by
+    the module's CHECK_OPTIONS (what a read-only check should leave out, e.g. stale caches)."""
     def get():
-        spec, options = importlib.import_module(f"maestro_tasks.week1.{module}").PIPELINE[0]
-        return spec, dict(options)
+        mod = importlib.import_module(f"maestro_tasks.week1.{module}")
+        spec, options = mod.PIPELINE[0]
+        return spec, {**options, **getattr(mod, "CHECK_OPTIONS", {})}
 
     return get
 

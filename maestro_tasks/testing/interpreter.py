@@ -1,0 +1,115 @@
+"""Which Python runs the target's tests: the target's own, never silently ours."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine import StepFailed, UsageError
+
+_ABOUT = (
+    "import json, sys\n"
+    "try:\n"
+    "    import pytest; v = pytest.__version__\n"
+    "except Exception:\n"
+    "    v = None\n"
+    "print(json.dumps({'executable': sys.executable, 'python': sys.version.split()[0],"
+    " 'pytest': v}))\n"
+)
+
+
+@dataclass
+class Interpreter:
+    argv: list[str]  # the command that starts Python (``poetry run python`` is three words)
+    source: str  # why this one: "--python", "poetry", "uv", ".venv", "current"
+    executable: str = ""
+    python_version: str = ""
+    pytest_version: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def command(self) -> str:
+        return shlex.join(self.argv)
+
+    @property
+    def pytest_tuple(self) -> tuple[int, ...] | None:
+        if not self.pytest_version:
+            return None
+        parts = []
+        for piece in self.pytest_version.split(".")[:3]:
+            digits = "".join(ch for ch in piece if ch.isdigit())
+            if not digits:
+                break
+            parts.append(int(digits))
+        return tuple(parts)
+
+    def describe(self) -> str:
+        pytest = f"pytest {self.pytest_version}" if self.pytest_version else "no pytest"
+        return f"{self.command} ({self.source}; Python {self.python_version}, {pytest})"
+
+
+def _pyproject_tool(target: Path) -> dict:
+    try:
+        data = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    tool = data.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
+
+
+def choose(target: Path, python: str | None = None, *, which=shutil.which) -> Interpreter:
+    """``--python`` > a Poetry project with poetry > a uv project with uv > ``.venv/bin/python``
+    > the interpreter running maestro-tasks."""
+    if python:
+        argv = shlex.split(python)
+        if not argv:
+            raise UsageError("--python is empty")
+        return Interpreter(argv, "--python")
+    tool = _pyproject_tool(target)
+    if "poetry" in tool and which("poetry"):
+        return Interpreter([which("poetry"), "run", "python"], "poetry")
+    if ((target / "uv.lock").is_file() or "uv" in tool) and which("uv"):
+        # --no-sync: looking at the project must not install into it
+        return Interpreter([which("uv"), "run", "--no-sync", "python"], "uv")
+    venv_python = target / ".venv" / "bin" / "python"
+    if venv_python.exists():
+        return Interpreter([str(venv_python)], ".venv")
+    return Interpreter([sys.executable], "current")
+
+
+def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every run we start: no bytecode, no colour, no inherited addopts."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTHONPATH")}
+    env.update({"PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1", "PY_COLORS": "0"})
+    env.pop("VIRTUAL_ENV", None)
+    env.update(extra or {})
+    return env
+
+
+def inspect(interp: Interpreter, target: Path, timeout: float = 120) -> Interpreter:
+    """Fill in the interpreter's real executable and its Python and pytest versions."""
+    try:
+        proc = subprocess.run([*interp.argv, "-c", _ABOUT], cwd=target, env=base_env(),
+                              capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError:
+        raise StepFailed(f"interpreter not found: {interp.command}",
+                         hint="pass --python with a working interpreter") from None
+    except subprocess.TimeoutExpired:
+        raise StepFailed(f"interpreter did not answer within {timeout:.0f}s: {interp.command}")
+    try:
+        about = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise StepFailed(f"interpreter does not run: {interp.command}",
+                         hint="pass --python with a working interpreter", details=tail) from None
+    interp.executable = about["executable"]
+    interp.python_version = about["python"]
+    interp.pytest_version = about["pytest"]
+    return interp

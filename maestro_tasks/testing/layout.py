@@ -1,0 +1,161 @@
+"""What the target's own code is: top-level packages, the folders they live in, declared deps."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+# Folders never searched for the project's code (also pruned by the cache walk).
+PRUNED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", ".maestro", ".tox", ".nox",
+                         ".hg", ".svn", ".mypy_cache", ".ruff_cache", "__pycache__",
+                         ".pytest_cache", "build", "dist", ".eggs", "site-packages"})
+TEST_DIR_NAMES = frozenset({"tests", "test", "testing"})
+_ROOT_MODULES_SKIPPED = frozenset({"setup", "conftest", "tasks", "noxfile", "manage", "fabfile"})
+MAX_DEPTH = 3
+
+
+def is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _children(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def package_roots(target: Path) -> dict[str, list[str]]:
+    """Folders (relative, "." for the target) that hold top-level packages, with their names.
+
+    A top-level package is a folder with ``__init__.py`` whose parent has none. Test folders
+    are not the project's packages; ``src/`` also counts its plain modules.
+    """
+    roots: dict[str, list[str]] = {}
+    stack = [(target, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        for entry in _children(folder):
+            if entry.name.startswith(".") or entry.name in PRUNED_DIRS:
+                continue
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            path = Path(entry.path)
+            if is_virtualenv(path):
+                continue
+            if (path / "__init__.py").is_file() and not (folder / "__init__.py").is_file():
+                if entry.name not in TEST_DIR_NAMES and entry.name.isidentifier():
+                    rel = "." if folder == target else str(folder.relative_to(target))
+                    roots.setdefault(rel, []).append(entry.name)
+                continue
+            if depth + 1 < MAX_DEPTH and entry.name not in TEST_DIR_NAMES:
+                stack.append((path, depth + 1))
+    src = target / "src"
+    if src.is_dir():
+        for entry in _children(src):
+            if entry.is_file() and entry.name.endswith(".py") and entry.name[:-3].isidentifier():
+                roots.setdefault("src", []).append(entry.name[:-3])
+    return {k: sorted(set(v)) for k, v in sorted(roots.items())}
+
+
+def find_module_roots(target: Path, top: str) -> list[str]:
+    """Folders (relative) from which ``import <top>`` would find the target's own code."""
+    found = []
+    for root, names in package_roots(target).items():
+        if top in names:
+            found.append(root)
+    if not found:
+        # plain modules and test helper packages (tests/helpers.py imported as ``helpers``)
+        for candidate in (target, target / "src", target / "tests", target / "test"):
+            if (candidate / f"{top}.py").is_file() or (candidate / top / "__init__.py").is_file():
+                found.append("." if candidate == target else candidate.name)
+    return found
+
+
+def top_level_packages(target: Path, settings: dict[str, Any] | None = None) -> list[str]:
+    """The packages the smoke test imports: configured, else from the layout."""
+    configured = (settings or {}).get("smoke_packages") or (settings or {}).get("packages")
+    if configured:
+        return [str(p) for p in configured]
+    names: list[str] = []
+    for root, pkgs in package_roots(target).items():
+        for name in pkgs:
+            if root == "." and name in _ROOT_MODULES_SKIPPED:
+                continue
+            if name not in names:
+                names.append(name)
+    return names
+
+
+# ---- declared dependencies ----------------------------------------------------------------
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+# Import names whose distribution is named differently (the common ML / web ones).
+DIST_FOR_IMPORT = {
+    "sklearn": "scikit-learn", "yaml": "PyYAML", "cv2": "opencv-python", "PIL": "Pillow",
+    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "dotenv": "python-dotenv",
+    "jwt": "PyJWT", "jose": "python-jose", "google": "google-api-core", "attr": "attrs",
+    "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient", "Crypto": "pycryptodome",
+    "skimage": "scikit-image", "magic": "python-magic", "multipart": "python-multipart",
+    "docx": "python-docx", "serial": "pyserial", "git": "GitPython", "zmq": "pyzmq",
+    "OpenSSL": "pyOpenSSL", "sentence_transformers": "sentence-transformers",
+}
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dist_for_import(module: str) -> str:
+    return DIST_FOR_IMPORT.get(module, module.replace("_", "-"))
+
+
+def declared_dependencies(target: Path) -> dict[str, str]:
+    """normalized distribution name -> where it is declared (file name)."""
+    found: dict[str, str] = {}
+    try:
+        data = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = {}
+    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
+    reqs = list(project.get("dependencies", []) or [])
+    for extra in (project.get("optional-dependencies", {}) or {}).values():
+        reqs += list(extra or [])
+    for req in reqs:
+        match = _REQ_NAME.match(str(req))
+        if match:
+            found.setdefault(normalize(match.group(1)), "pyproject.toml")
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    for group in [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {}),
+                  *[g.get("dependencies", {}) for g in poetry.get("group", {}).values()
+                    if isinstance(g, dict)]]:
+        for name in (group or {}):
+            if name != "python":
+                found.setdefault(normalize(name), "pyproject.toml")
+    for req_file in sorted(target.glob("requirements*.txt")):
+        try:
+            lines = req_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.strip().startswith(("#", "-")):
+                continue
+            match = _REQ_NAME.match(line)
+            if match:
+                found.setdefault(normalize(match.group(1)), req_file.name)
+    cfg = configparser.ConfigParser()
+    try:
+        cfg.read(target / "setup.cfg", encoding="utf-8")
+        install = cfg.get("options", "install_requires", fallback="")
+    except configparser.Error:
+        install = ""
+    for line in install.splitlines():
+        match = _REQ_NAME.match(line)
+        if match:
+            found.setdefault(normalize(match.group(1)), "setup.cfg")
+    return found

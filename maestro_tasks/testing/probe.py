@@ -1,0 +1,250 @@
+"""pytest as the oracle: collect-only runs in the target's interpreter that write nothing.
+
+Every run goes through a small runner script in a temporary folder, which starts pytest the way
+the ``pytest`` console script does (the target folder is *not* put on ``sys.path``, unlike
+``python -m pytest``), and loads a probe plugin that records, as JSON, what pytest itself saw:
+items collected, collection errors with the real exception, config-time warnings (unknown keys),
+the rootdir and the config file. Runs use ``-p no:cacheprovider`` and PYTHONDONTWRITEBYTECODE=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .interpreter import Interpreter, base_env
+
+RUNNER_NAME = "maestro_pytest_run.py"
+PLUGIN_NAME = "maestro_collect_probe"
+
+RUNNER_SOURCE = """\
+import sys
+
+import pytest
+
+sys.exit(pytest.console_main())
+"""
+
+PLUGIN_SOURCE = r'''
+import json
+import os
+
+_state = {"collected": None, "errors": [], "warnings": [], "rootdir": None,
+          "inifile": None, "known_keys": None}
+_exceptions = {}
+
+
+def _root_cause(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ImportError):
+            return exc
+        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+def pytest_configure(config):
+    _state["rootdir"] = str(config.rootpath)
+    _state["inifile"] = str(config.inipath) if config.inipath else None
+    try:
+        _state["known_keys"] = sorted(config._parser._inidict)
+    except Exception:
+        pass
+
+
+def pytest_warning_recorded(warning_message, when, nodeid, location):
+    _state["warnings"].append({"category": warning_message.category.__name__,
+                               "message": str(warning_message.message), "when": when})
+
+
+def pytest_exception_interact(node, call, report):
+    if call.excinfo is not None:
+        _exceptions[report.nodeid] = call.excinfo.value
+
+
+def pytest_collectreport(report):
+    if not report.failed:
+        return
+    exc = _exceptions.get(report.nodeid)
+    root = _root_cause(exc)
+    conftest = type(exc).__name__ == "ConftestImportFailure"
+    _state["errors"].append({
+        "nodeid": report.nodeid,
+        "type": type(root or exc).__name__ if (root or exc) is not None else None,
+        "module": getattr(root, "name", None),
+        "conftest": conftest,
+        "text": report.longreprtext[-4000:],
+    })
+
+
+def pytest_collection_finish(session):
+    _state["collected"] = len(session.items)
+
+
+def pytest_unconfigure(config):
+    out = os.environ.get("MAESTRO_PROBE_OUT")
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(_state, fh)
+'''
+
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
+_UNKNOWN_KEY = re.compile(r"Unknown config option: (\S+)")
+
+
+@dataclass
+class CollectError:
+    nodeid: str
+    type: str | None
+    module: str | None  # the module that failed to import (dotted), when known
+    text: str
+    conftest: bool = False
+
+    @property
+    def top_module(self) -> str | None:
+        return self.module.split(".")[0] if self.module else None
+
+    def last_line(self) -> str:
+        lines = [ln.strip() for ln in self.text.strip().splitlines() if ln.strip()]
+        for line in reversed(lines):
+            if line.startswith("E "):
+                return line[1:].strip()
+        return lines[-1] if lines else "collection error"
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a probe run changes relative to the config on disk (nothing by default).
+
+    ``ini`` holds ``-o key=value`` overrides (path values already absolute), ``cli`` extra flags
+    such as ``--import-mode=importlib``. ``replace_config`` ignores the file on disk (``-c`` at
+    nothing, rootdir pinned to the target): used when pytest cannot read that file, e.g. a
+    pytest.ini missing its header, with every intended value passed in ``ini``.
+    """
+
+    ini: tuple[tuple[str, str], ...] = ()
+    cli: tuple[str, ...] = ()
+    replace_config: bool = False
+
+    def args(self, target: Path) -> list[str]:
+        out: list[str] = []
+        if self.replace_config:
+            out += ["-c", os.devnull, "--rootdir", str(target), "--confcutdir", str(target)]
+        for key, value in self.ini:
+            out += ["-o", f"{key}={value}"]
+        return out + list(self.cli)
+
+
+@dataclass
+class ProbeResult:
+    exit_code: int
+    collected: int | None
+    errors: list[CollectError]
+    warnings: list[dict[str, str]]
+    rootdir: str | None
+    inifile: str | None
+    known_keys: list[str] | None
+    output: str
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def config_failed(self) -> bool:
+        """pytest stopped before collecting (bad config, rootdir conftest failing to import)."""
+        return self.collected is None
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @property
+    def unknown_keys(self) -> list[str]:
+        keys = []
+        for warning in self.warnings:
+            match = _UNKNOWN_KEY.search(warning["message"])
+            if match and match.group(1) not in keys:
+                keys.append(match.group(1))
+        return keys
+
+    def score(self) -> tuple[int, int]:
+        """Lower is better: errors first; a run that never reached collection is worst."""
+        return (1 if self.config_failed else 0, self.error_count)
+
+
+def write_helpers(folder: Path) -> Path:
+    (folder / RUNNER_NAME).write_text(RUNNER_SOURCE, encoding="utf-8")
+    (folder / f"{PLUGIN_NAME}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
+    return folder / RUNNER_NAME
+
+
+def _errors_from_output(output: str) -> list[CollectError]:
+    """pytest failed before collecting: rebuild the error from its message (a conftest import)."""
+    match = re.search(r"ImportError while loading conftest '([^']+)'", output)
+    missing = _NO_MODULE.search(output)
+    if match or missing:
+        module = missing.group(1) if missing else None
+        kind = "ModuleNotFoundError" if missing else "ImportError"
+        nodeid = match.group(1) if match else "<config>"
+        return [CollectError(nodeid, kind, module, output[-4000:], conftest=bool(match))]
+    lines = [ln for ln in output.strip().splitlines() if ln.strip()]
+    return [CollectError("<config>", "UsageError", None, "\n".join(lines[-10:]))]
+
+
+def run_pytest(interp: Interpreter, target: Path, args: list[str], *, helpers: Path,
+               timeout: float, extra_env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    runner = helpers / RUNNER_NAME
+    if not runner.exists():
+        write_helpers(helpers)
+    env = base_env(interp.env)
+    env.update(extra_env or {})
+    return subprocess.run([*interp.argv, str(runner), *args], cwd=target, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def collect(interp: Interpreter, target: Path, overrides: Overrides = Overrides(), *,
+            extra_args: list[str] | None = None, timeout: float = 300) -> ProbeResult:
+    """One collect-only run; writes nothing in the target (no cache, no bytecode, no XML)."""
+    with tempfile.TemporaryDirectory(prefix="maestro-probe-") as tmp:
+        helpers = Path(tmp)
+        write_helpers(helpers)
+        out_file = helpers / "probe.json"
+        args = ["--collect-only", "-q", "-p", "no:cacheprovider", "-p", PLUGIN_NAME,
+                *overrides.args(target), *(extra_args or [])]
+        try:
+            proc = run_pytest(interp, target, args, helpers=helpers, timeout=timeout,
+                              extra_env={"MAESTRO_PROBE_OUT": str(out_file)})
+        except subprocess.TimeoutExpired:
+            return ProbeResult(-1, None, [CollectError("<timeout>", "Timeout", None,
+                               f"collection took longer than {timeout:.0f}s")], [], None, None,
+                               None, "", args)
+        output = (proc.stdout or "") + (proc.stderr or "")
+        data: dict[str, Any] = {}
+        if out_file.exists():
+            try:
+                data = json.loads(out_file.read_text(encoding="utf-8"))
+            except ValueError:
+                data = {}
+    errors = [CollectError(e["nodeid"], e["type"], e["module"] or _guess_module(e["text"]),
+                           e["text"], e["conftest"]) for e in data.get("errors", [])]
+    collected = data.get("collected")
+    if collected is None and not errors and proc.returncode not in (0, 5):
+        errors = _errors_from_output(output)
+    prefix = str(target.resolve()) + os.sep
+    for error in errors:
+        if error.nodeid.startswith(prefix):
+            error.nodeid = error.nodeid[len(prefix):]
+    return ProbeResult(proc.returncode, collected, errors, data.get("warnings", []),
+                       data.get("rootdir"), data.get("inifile"), data.get("known_keys"),
+                       output, args)
+
+
+def _guess_module(text: str) -> str | None:
+    match = _NO_MODULE.search(text)
+    return match.group(1) if match else None

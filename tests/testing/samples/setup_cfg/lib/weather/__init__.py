@@ -1,0 +1,2 @@
+def celsius(fahrenheit):
+    return round((fahrenheit - 32) * 5 / 9, 1)
