@@ -75,7 +75,7 @@ class _SecretsStep(BaseStep):
 
 
 class GitignoreStep(_SecretsStep):
-    name = "secrets/gitignore"
+    name = "gitignore"
 
     def plan(self, ctx: Context) -> list[Change]:
         analysis(ctx)
@@ -133,7 +133,7 @@ def _env_files_with_secrets(ctx: Context, an: core.Analysis) -> list[str]:
 
 
 class EnvStep(_SecretsStep):
-    name = "secrets/env"
+    name = "env"
 
     def plan(self, ctx: Context) -> list[Change]:
         an = analysis(ctx)
@@ -201,7 +201,7 @@ class EnvStep(_SecretsStep):
 
 
 class ComposeStep(_SecretsStep):
-    name = "secrets/compose"
+    name = "compose"
 
     def plan(self, ctx: Context) -> list[Change]:
         an = analysis(ctx)
@@ -323,7 +323,7 @@ class ComposeStep(_SecretsStep):
 
 
 class ExampleStep(_SecretsStep):
-    name = "secrets/env-example"
+    name = "env-example"
 
     def _content(self, ctx: Context, an: core.Analysis) -> bytes:
         old = envfile.parse_env(EXAMPLE, ctx.read_bytes(EXAMPLE))

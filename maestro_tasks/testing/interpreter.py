@@ -64,14 +64,15 @@ def _pyproject_tool(target: Path) -> dict:
     return tool if isinstance(tool, dict) else {}
 
 
-def choose(target: Path, python: str | None = None, *, which=shutil.which) -> Interpreter:
-    """``--python`` > a Poetry project with poetry > a uv project with uv > ``.venv/bin/python``
-    > the interpreter running maestro-tasks."""
+def choose(target: Path, python: str | None = None, *, which=shutil.which,
+           source: str = "--python") -> Interpreter:
+    """``--python`` (or the ``python`` setting) > a Poetry project with poetry > a uv project
+    with uv > ``.venv/bin/python`` > the interpreter running maestro-tasks."""
     if python:
         argv = shlex.split(python)
         if not argv:
-            raise UsageError("--python is empty")
-        return Interpreter(argv, "--python")
+            raise UsageError(f"{source} is empty")
+        return Interpreter(argv, source)
     tool = _pyproject_tool(target)
     if "poetry" in tool and which("poetry"):
         return Interpreter([which("poetry"), "run", "python"], "poetry")

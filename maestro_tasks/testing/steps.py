@@ -30,7 +30,11 @@ def _result(ctx: Context) -> StepResult:
 def get_interpreter(ctx: Context) -> interpreter.Interpreter:
     """The target's interpreter, chosen and inspected once per run."""
     if "testing.interp" not in ctx.cache:
-        chosen = interpreter.choose(ctx.target, ctx.options.get("python"))
+        if ctx.options.get("python"):
+            chosen = interpreter.choose(ctx.target, ctx.options["python"])
+        else:
+            chosen = interpreter.choose(ctx.target, ctx.settings.get("python"),
+                                        source="setting python")
         ctx.cache["testing.interp"] = interpreter.inspect(chosen, ctx.target)
     interp = ctx.cache["testing.interp"]
     if not interp.pytest_version:

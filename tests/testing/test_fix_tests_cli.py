@@ -131,3 +131,16 @@ def test_bundled_example_end_to_end(example_copy):
     strict = fix("--check", "--strict", target=target)
     assert strict.returncode == 1  # a genuinely failing test fails the task only with --strict
     assert "no failing tests" in strict.stdout
+
+
+def test_python_setting_in_pyproject_chooses_the_interpreter(tmp_path):
+    import sys
+
+    target = tmp_path / "proj"
+    shutil.copytree(SAMPLES / "src_layout_ini", target)
+    pyproject = target / "pyproject.toml"
+    existing = pyproject.read_text() if pyproject.exists() else ""
+    pyproject.write_text(existing + f'\n[tool.maestro-tasks]\npython = "{sys.executable} -I"\n')
+    result = doc(fix("--check", "--json", target=target))
+    summary = step(result, "interpreter")["summary"]
+    assert "setting python" in summary and "-I" in summary
