@@ -83,3 +83,29 @@ def test_missing_target_exits_2_with_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().count("\n") == 0 and "does not exist" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_console_script_behaves_exactly_like_invoke(example_copy, tmp_path):
+    """`maestro-tasks week1.fix-secrets --target P --json` == `invoke week1.fix-secrets …`."""
+    import shutil
+
+    first = run_cli("week1.fix-secrets", "--target", str(example_copy))
+    assert first.returncode == 0, first.stdout + first.stderr
+    twin = tmp_path / "twin"
+    shutil.copytree(example_copy, twin, symlinks=True)  # same .env: no fresh secrets differ
+
+    def normalised(res, target):
+        doc = json.loads(res.stdout)
+        doc.pop("duration_s")
+        assert doc.pop("target") == str(target)
+        return res.returncode, res.stderr, doc
+
+    for extra in ((), ("--check",), ("--rotate", "NOPE")):
+        args = ("week1.fix-secrets", "--json", *extra, "--target")
+        via_script = run_cli(*args, str(example_copy), cwd=tmp_path)
+        via_invoke = run_cli(*args, str(twin), tool="invoke")
+        assert via_script.returncode == via_invoke.returncode
+        if via_script.returncode == 2:
+            assert via_script.stderr == via_invoke.stderr != ""
+            continue
+        assert normalised(via_script, example_copy) == normalised(via_invoke, twin)
