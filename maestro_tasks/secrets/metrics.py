@@ -26,10 +26,10 @@ def find_hardcoded(path: str | Path) -> list[tuple[str, int, str]]:
 def baseline_metrics(target: Path) -> dict[str, int | None]:
     """{"hardcoded_secrets": occurrences in the compose files compose would load} (None when
     they cannot be read or parsed)."""
-    from .core import default_compose_files
+    from ..stack.compose import discover_files
 
     target = Path(target)
-    files = default_compose_files(lambda rel: (target / rel).is_file())
+    files = discover_files(target)
     try:
         count = sum(len(find_hardcoded(target / rel)) for rel in files)
     except InputError:

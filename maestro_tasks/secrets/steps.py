@@ -9,6 +9,7 @@ points at a variable that does not exist yet.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import stat
 import sys
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
+from ..stack.compose import default_files
 from . import compare, compose_cli, core, detect, envfile, gitignore, rules, yamlsrc
 
 CACHE_KEY = "secrets"
@@ -35,7 +37,7 @@ def _compose_files(ctx: Context) -> list[str]:
         chosen = [chosen]
     if chosen:
         return [str(f) for f in chosen]
-    return core.default_compose_files(lambda rel: ctx.path(rel).is_file())
+    return default_files(lambda rel: ctx.path(rel).is_file())
 
 
 def env_rel(ctx: Context) -> str:
@@ -267,7 +269,8 @@ class ComposeStep(_SecretsStep):
     def _resolve(self, ctx: Context, an: core.Analysis, current: dict[str, bytes]) -> list[Criterion]:
         names = ("docker compose config resolves with the env file",
                  "resolved config unchanged except at secret positions")
-        cmd = compose_cli.find_compose()
+        command = ctx.settings.get("compose_command")
+        cmd = compose_cli.find_compose(shlex.split(command) if command else None)
         if cmd is None:
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 # --wait-timeout and `config --hash` are both present from this release on.
 MIN_VERSION = (2, 20, 0)
@@ -99,18 +99,22 @@ def find_compose(environ: Mapping[str, str] | None = None,
                              hint)
 
 
+def default_files(exists: Callable[[str], bool]) -> list[str]:
+    """The files ``docker compose`` loads by default: the first base file plus its override."""
+    for name in DEFAULT_FILES:
+        if exists(name):
+            stem, ext = name.rsplit(".", 1)
+            override = f"{stem}.override.{ext}"
+            alt = f"{stem}.override.{'yml' if ext == 'yaml' else 'yaml'}"
+            return [name, *[o for o in (override, alt) if exists(o)][:1]]
+    return []
+
+
 def discover_files(target: Path, configured: Sequence[str] | None = None) -> list[str]:
     """The compose files of the target, relative: configured ones, else what compose would load."""
     if configured:
         return [str(f) for f in configured]
-    for name in DEFAULT_FILES:
-        if (target / name).is_file():
-            stem, ext = name.rsplit(".", 1)
-            override = f"{stem}.override.{ext}"
-            alt = f"{stem}.override.{'yml' if ext == 'yaml' else 'yaml'}"
-            extra = [o for o in (override, alt) if (target / o).is_file()][:1]
-            return [name, *extra]
-    return []
+    return default_files(lambda rel: (target / rel).is_file())
 
 
 @dataclass

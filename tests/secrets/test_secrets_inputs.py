@@ -119,7 +119,7 @@ def test_outside_git_the_gitignore_rules_are_read(make_target, run_fix):
 def test_without_compose_cli_that_criterion_is_skipped(make_target, run_fix, monkeypatch):
     from maestro_tasks.secrets import compose_cli
 
-    monkeypatch.setattr(compose_cli, "find_compose", lambda: None)
+    monkeypatch.setattr(compose_cli, "find_compose", lambda command=None: None)
     target = make_target({"docker-compose.yml": COMPOSE})
     result, *_ = run_fix(target)
     crit = _criteria(result)
