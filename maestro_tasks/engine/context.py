@@ -71,6 +71,9 @@ class Context:
         src = self.path(rel)
         if self._backup_dir is None:
             self._backup_dir = self.state.new_backup_dir()
+            # A run killed mid-backup left a temp copy in its own backup folder: remove it.
+            for folder, _, _ in os.walk(self._backup_dir.parent):
+                fsio.sweep_stale_temps(Path(folder))
         if src.is_file():
             fsio.copy_private(src, self._backup_dir / rel)
             self._backup_manifest[rel] = "modified"
@@ -84,14 +87,16 @@ class Context:
 
     def write_file(self, rel: str, content: bytes, *, secret: bool = False) -> None:
         self._ensure_baseline()
-        path = self.path(rel)
+        # Through a symlink that stays inside the target (checked by path()): replacing the
+        # link itself would leave the old content in the file it points to.
+        path = self.path(rel).resolve()
         self.backup(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         fsio.atomic_write(path, content, secret=secret)
 
     def write_output(self, rel: str, content: bytes) -> None:
         """A report the run produces every time (TEST_STATUS.md): masked, no backup."""
-        path = self.path(rel)
+        path = self.path(rel).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         fsio.atomic_write(path, self.masker(content.decode()).encode())
 

@@ -1,12 +1,20 @@
-"""Safe file I/O inside a target: atomic replace, mode keeping, no symlink escapes, backups."""
+"""Safe file I/O inside a target: atomic replace, mode keeping, no symlink escapes, backups.
+
+Test-only hook: ``MAESTRO_TEST_WRITE_DELAY_S=<seconds>`` sleeps inside every safe write (after
+half of the content, and again before the rename), so the crash tests in tests/reliability can
+``kill -9`` a run while a write is half done. Unset or empty (always, outside those tests) it
+does nothing.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from .model import InputError, MaestroError
@@ -49,6 +57,26 @@ def read_bytes(target: Path, rel: str) -> bytes | None:
         raise InputError(rel, f"cannot be read: {exc.strerror}") from None
 
 
+def _test_pause() -> None:
+    """The crash tests' window widener (see the module docstring); a no-op unless set."""
+    delay = os.environ.get("MAESTRO_TEST_WRITE_DELAY_S")
+    if delay:
+        try:
+            time.sleep(float(delay))
+        except ValueError:
+            pass
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    half = len(view) // 2
+    while len(view) > half:
+        view = view[os.write(fd, view[: len(view) - half]):]
+    _test_pause()
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -83,23 +111,22 @@ def atomic_write(path: Path, content: bytes, *, secret: bool = False) -> None:
         mode = 0o666 & ~umask
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        sweep_stale_temps(folder)
+        fd, tmp = _mkstemp(path)
         try:
             os.fchmod(fd, SECRET_FILE_MODE if secret else mode)
-            view = memoryview(content)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            _write_all(fd, content)
             os.fsync(fd)
         finally:
             os.close(fd)
         if not secret:
             os.chmod(tmp, mode)
+        _test_pause()
         os.replace(tmp, path)
         tmp = None
         _fsync_dir(folder)
     except OSError as exc:
-        raise WriteError(_describe_os_error(exc, path)) from None
+        raise WriteError(describe_os_error(exc, path)) from None
     finally:
         if tmp is not None:
             try:
@@ -108,7 +135,49 @@ def atomic_write(path: Path, content: bytes, *, secret: bool = False) -> None:
                 pass
 
 
-def _describe_os_error(exc: OSError, path: Path) -> str:
+_TEMP_NAME = re.compile(r"^\..+\.maestro-(\d+)-[A-Za-z0-9_]+\.tmp$")
+
+
+def _mkstemp(path: Path) -> tuple[int, str]:
+    """A temp file beside ``path``, 0600, named after its writer's PID (see sweep_stale_temps)."""
+    return tempfile.mkstemp(prefix=f".{path.name}.maestro-{os.getpid()}-", suffix=".tmp",
+                            dir=path.parent)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_stale_temps(folder: Path) -> int:
+    """Delete the temp files that a killed writer left in ``folder``; returns how many.
+
+    A run killed between creating its temp file and renaming it leaves that file behind, and a
+    temp .env holds every secret. Only files named by ``_mkstemp`` whose writer PID is gone are
+    removed, so a concurrent live writer's temp file is never touched.
+    """
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            try:
+                os.unlink(folder / name)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def describe_os_error(exc: OSError, path: Path) -> str:
     reasons = {
         errno.ENOSPC: "no space left on device",
         errno.EACCES: "permission denied",
@@ -121,28 +190,49 @@ def _describe_os_error(exc: OSError, path: Path) -> str:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with the last folders 0700."""
+    """Create ``path`` and its missing parents, each new one 0700 (``path`` itself always)."""
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        missing = [p for p in [path, *path.parents] if not p.exists()]
+        for folder in reversed(missing):
+            # mkdir(parents=True) would create the parents with the umask's mode, not 0700.
+            folder.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+            os.chmod(folder, PRIVATE_DIR_MODE)
         os.chmod(path, PRIVATE_DIR_MODE)
     except OSError as exc:
-        raise WriteError(_describe_os_error(exc, path)) from None
+        raise WriteError(describe_os_error(exc, path)) from None
     return path
 
 
 def copy_private(src: Path, dst: Path) -> None:
-    """Copy a file into a backup: 0600 from creation, content fsynced."""
+    """Copy a file into a backup: 0600 from creation, content fsynced, complete or absent.
+
+    The copy is written to a temp file and hard-linked into place, so a crash never leaves a
+    half-copied backup, and an existing backup (the true original) is never replaced.
+    """
     make_private_dir(dst.parent)
+    tmp = None
     try:
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out)
-            out.flush()
-            os.fsync(out.fileno())
+        data = src.read_bytes()
+        fd, tmp = _mkstemp(dst)
+        try:
+            os.fchmod(fd, SECRET_FILE_MODE)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _test_pause()
+        os.link(tmp, dst)
+        _fsync_dir(dst.parent)
     except FileExistsError:
         return  # already backed up in this session: keep the first (the true original)
     except OSError as exc:
-        raise WriteError(_describe_os_error(exc, dst)) from None
+        raise WriteError(describe_os_error(exc, dst)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def remove_path(path: Path) -> int:

@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 
+from .fsio import WriteError, describe_os_error
 from .model import LockedError
 
 
@@ -28,8 +29,11 @@ class TargetLock:
             return "unknown"
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise WriteError(describe_os_error(exc, self.path)) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -44,9 +48,14 @@ class TargetLock:
                         "wait for that run to finish"
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as exc:
+            # A full disk can refuse even these few bytes: say which file, not just ENOSPC.
+            self.release()
+            raise WriteError(describe_os_error(exc, self.path)) from None
 
     def release(self) -> None:
         if self._fd is not None:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from . import fsio
 from .context import Context
 from .lock import TargetLock
 from .masking import Masker
@@ -99,11 +100,17 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
     """
     started = time.monotonic()
     results: list[StepResult] = []
+    # A .maestro symlinked out of the target would receive the backups (secrets) and logs.
+    ctx.path(ctx.state.root.name)
     lock = None if ctx.check else TargetLock(ctx.state.root / "lock", timeout=lock_timeout)
     created_state_dir = not ctx.state.root.exists()
     if lock is not None:
         ctx.state.ensure()
         lock.acquire()
+        # Temp files of a run killed mid-write (a temp .env holds every secret); other folders
+        # are swept when the next run writes there.
+        for folder in (ctx.target, ctx.state.root):
+            fsio.sweep_stale_temps(folder)
     try:
         for spec, options in plan:
             ctx.options = dict(options)
