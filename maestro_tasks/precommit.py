@@ -14,19 +14,20 @@ def main(argv: list[str] | None = None) -> int:
     from maestro_tasks.secrets.metrics import find_hardcoded
 
     files = sys.argv[1:] if argv is None else argv
-    found = 0
-    for name in files:
-        try:
-            hits = find_hardcoded(name)
-        except InputError as exc:
-            print(f"{exc}", file=sys.stderr)
-            return 2
-        for file, line, key in hits:
-            print(f"{file}:{line}: hardcoded secret in {key}; "
-                  "run `maestro-tasks week1.fix-secrets` to move it into .env")
-        found += len(hits)
-    return 1 if found else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    found, unreadable = 0, 0
+    try:
+        for name in files:
+            try:
+                hits = find_hardcoded(name)
+            except InputError as exc:
+                print(f"{exc}", file=sys.stderr)
+                unreadable += 1
+                continue
+            for file, line, key in hits:
+                print(f"{file}:{line}: hardcoded secret in {key}; "
+                      "run `maestro-tasks week1.fix-secrets` to move it into .env")
+            found += len(hits)
+    except BrokenPipeError:
+        return 1
+    # Every file is reported before the verdict; unreadable input outranks findings.
+    return 2 if unreadable else (1 if found else 0)

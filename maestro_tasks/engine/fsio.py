@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from .model import InputError, MaestroError
 
 SECRET_FILE_MODE = 0o600
+_HAS_ONEXC = sys.version_info >= (3, 12)
 PRIVATE_DIR_MODE = 0o700
 
 
@@ -249,7 +251,15 @@ def remove_path(path: Path) -> int:
                     freed += os.lstat(os.path.join(root, name)).st_size
                 except OSError:
                     pass
-        shutil.rmtree(path, ignore_errors=True)
+        failures: list[OSError] = []
+        shutil.rmtree(path, onexc=lambda _fn, _p, exc: failures.append(exc)) if _HAS_ONEXC else \
+            shutil.rmtree(path, onerror=lambda _fn, _p, info: failures.append(info[1]))
+        if failures:
+            exc = failures[0]
+            raise WriteError(describe_os_error(exc, Path(exc.filename or path))) from None
         return freed
-    path.unlink(missing_ok=True)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise WriteError(describe_os_error(exc, path)) from None
     return st.st_size

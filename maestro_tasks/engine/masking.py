@@ -13,6 +13,7 @@ from typing import Any, Iterable
 # A hyphen only glues words when a word character stands on its other side too: "admin" is
 # masked in "${PW:-admin}" and "--password admin", but "admin-dashboard" stays readable.
 _WHOLE_TOKEN_BELOW = 12
+_FRAGMENT, _FRAGMENT_FROM = 10, 16
 _WORD = r"A-Za-z0-9_."
 _LEFT = rf"(?<![{_WORD}])(?<![{_WORD}]-)"
 _RIGHT = rf"(?![{_WORD}])(?!-[{_WORD}])"
@@ -52,6 +53,11 @@ class Masker:
                 if len(v) < _WHOLE_TOKEN_BELOW:
                     esc = rf"{_LEFT}{esc}{_RIGHT}"
                 parts.append(esc)
+            # Tools shorten long values ("'qico7CkhtebB...J0yjVQmUQ'" in a pytest assertion):
+            # every run of _FRAGMENT characters from inside a long secret is masked too.
+            fragments = {v[i:i + _FRAGMENT] for v in self._values if len(v) >= _FRAGMENT_FROM
+                         for i in range(len(v) - _FRAGMENT + 1)}
+            parts.extend(re.escape(f) for f in sorted(fragments))
             self._pattern = re.compile("|".join(parts))
         return self._pattern
 

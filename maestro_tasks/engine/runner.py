@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -112,20 +113,18 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
         for folder in (ctx.target, ctx.state.root):
             fsio.sweep_stale_temps(folder)
     try:
+        if len(plan) > 1:
+            # Bad input anywhere in a pipeline stops it before its first task writes; each task
+            # then prepares again, on the files as the earlier tasks left them.
+            for spec, options in plan:
+                _prepared_steps(ctx, spec, options)
+            ctx.cache.clear()
         for spec, options in plan:
-            ctx.options = dict(options)
-            steps = list(spec.steps(ctx))
-            for step in steps:
-                prepare = getattr(step, "prepare", None)
-                if prepare is not None:
-                    prepare(ctx)  # parse every input before anything is written
+            steps = _prepared_steps(ctx, spec, options)
             task_results = []
             for step in steps:
                 if len(plan) > 1:
-                    step_name = step.name
-                    prefix = spec.name.split(".")[-1]
-                    if not step_name.startswith(prefix):
-                        step.name = f"{prefix}/{step_name}"
+                    step.name = f"{spec.name.split('.')[-1]}/{step.name}"
                 task_results.append(run_step(ctx, step, reporter))
             results.extend(task_results)
             if not keep_going and any(r.status == FAILED for r in task_results):
@@ -144,11 +143,28 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
                       steps=results, duration_s=time.monotonic() - started)
 
 
+def _prepared_steps(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> list[Step]:
+    """A task's steps with every input parsed (``prepare``): an InputError comes out here,
+    before anything is written."""
+    ctx.options = dict(options)
+    steps = list(spec.steps(ctx))
+    for step in steps:
+        prepare = getattr(step, "prepare", None)
+        if prepare is not None:
+            prepare(ctx)
+    return steps
+
+
 def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json: bool) -> Context:
+    from ..secrets.known import known_secret_values
+
     maestro_cfg = _maestro_config(c)
     path = resolve_target(target, maestro_cfg.get("target"))
-    return Context(target=path, check=check, diff=diff, json=as_json,
-                   settings=load_settings(path, maestro_cfg), masker=Masker())
+    settings = load_settings(path, maestro_cfg)
+    # Every task masks the secrets the target already holds, from its first output line on:
+    # a test that prints a password, or a container log, must not carry it to the terminal.
+    return Context(target=path, check=check, diff=diff, json=as_json, settings=settings,
+                   masker=Masker(known_secret_values(path, settings)))
 
 
 def _maestro_config(c: Any) -> dict[str, Any]:
@@ -186,6 +202,12 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
         # A disk or permission fault outside the safe-write helpers: one clear line, exit 1.
         where = f"{exc.filename}: " if exc.filename else ""
         reporter.error(task_name, f"{where}{exc.strerror or exc}")
+        raise Exit(code=1) from None
+    except Exception as exc:  # noqa: BLE001 - a bug in the suite: one line, not a traceback
+        if os.environ.get("MAESTRO_DEBUG"):
+            raise
+        reporter.error(task_name, f"internal error: {type(exc).__name__}: {exc} "
+                                  "(set MAESTRO_DEBUG=1 for the traceback, and please report it)")
         raise Exit(code=1) from None
     reporter.recap(result)
     code = 0 if result.ok else 1

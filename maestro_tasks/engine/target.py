@@ -57,3 +57,17 @@ def load_settings(target: Path, invoke_maestro: dict[str, Any] | None) -> dict[s
         if key != "target" and value is not None:
             settings[key.replace("-", "_")] = value
     return settings
+
+
+def split_command(text: str, where: str) -> list[str]:
+    """A command line from a flag or setting, split like a shell would; an unbalanced quote is
+    bad input (exit 2) naming where the text came from, never a traceback."""
+    import shlex
+
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"{where}: cannot split {text!r}: {exc}") from None
+    if not argv:
+        raise UsageError(f"{where} is empty")
+    return argv

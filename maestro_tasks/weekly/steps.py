@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from maestro_tasks.engine import BaseStep, Change, Criterion, StepFailed, StepSkipped, TaskSpec
+from maestro_tasks.engine import (
+    BaseStep, Change, Criterion, StepFailed, StepSkipped, TaskSpec, UsageError,
+)
 from maestro_tasks.engine.context import Context
 
 
@@ -66,6 +68,9 @@ class ChecklistItem(BaseStep):
         return chosen
 
 
+REPORT_HEADING = b"# Week 1 Summary"
+
+
 class WriteReport(BaseStep):
     """Render the weekly summary into the target (a run output: regenerated every time)."""
 
@@ -89,6 +94,12 @@ class WriteReport(BaseStep):
         text = render(template("WEEK1_REPORT.md"), before=before, after=after,
                       target_name=ctx.target.name, generated_at=utc_now_iso(),
                       version=__version__)
+        existing = ctx.read_bytes(self.output)
+        if existing is not None and not existing.startswith(REPORT_HEADING):
+            # A report is regenerated without a backup, so it must never land on another file
+            # (`--output .env` would otherwise wipe the secrets).
+            raise UsageError(f"--output {self.output} exists and is not a week-1 report; "
+                             "refusing to overwrite it")
         if ctx.current is not None:
             ctx.current.data.update({"before": before, "after": after, "output": self.output})
             ctx.current.details.extend(
@@ -134,7 +145,12 @@ class WriteWorkflow(BaseStep):
             doc = YAML(typ="safe").load(current)
         except Exception as exc:  # noqa: BLE001 - any parse error means the file is unusable
             raise StepFailed(f"{self.path} is not valid YAML: {exc}") from None
-        steps = doc.get("jobs", {}).get("week1", {}).get("steps", [])
+        jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        job = jobs.get("week1") if isinstance(jobs, dict) else None
+        steps = job.get("steps") if isinstance(job, dict) else None
+        if not isinstance(steps, list):
+            return [Criterion("workflow present and valid", False,
+                              f"{self.path} has no jobs.week1.steps list; rerun week1.ci-init")]
         runs = [s["run"] for s in steps if isinstance(s, dict) and "run" in s]
         return [Criterion("workflow present and valid", True,
                           f"{self.path}: {len(runs)} run steps")]

@@ -87,3 +87,29 @@ def test_crash_mid_write_leaves_old_or_new(tmp_path):
         os.replace = real_replace
     assert path.read_bytes() == b"original"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_remove_path_reports_a_folder_it_cannot_delete_fake_unlink(tmp_path):
+    """A cache that cannot be deleted is a write failure naming the file, not a silent no-op.
+
+    Fake: os.unlink is replaced, because as root a real permission fault needs the capability
+    games of tests/reliability; this only proves the failure is reported."""
+
+    from maestro_tasks.engine.fsio import WriteError, remove_path
+
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    (cache / "m.pyc").write_bytes(b"x" * 10)
+    real_unlink = os.unlink
+
+    def denied(path, *a, **kw):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    os.unlink = denied
+    try:
+        with pytest.raises(WriteError, match="permission denied"):
+            remove_path(cache)
+    finally:
+        os.unlink = real_unlink
+    assert (cache / "m.pyc").exists()
+    assert remove_path(cache) == 10 and not cache.exists()

@@ -49,3 +49,12 @@ def test_deep_masks_json_structures():
     m = Masker(["Zr8Qp2LmX9vT4kWn"])
     doc = {"a": ["x Zr8Qp2LmX9vT4kWn", {"b": "Zr8Qp2LmX9vT4kWn"}], "n": 3}
     assert "Zr8Qp2LmX9vT4kWn" not in str(m.deep(doc))
+
+
+def test_fragments_of_long_secrets_are_masked():
+    secret = "qico7CkhtebBxR4J0yjVQmUQFPxTa9Lk"
+    m = Masker([secret])
+    shortened = f"assert '{secret[:12]}...{secret[-12:]}' == 'x'"
+    out = m(shortened)
+    assert secret[:12] not in out and secret[-12:] not in out
+    assert m("nothing secret here at all") == "nothing secret here at all"

@@ -231,7 +231,7 @@ def test_target_resolution_order(tmp_path, monkeypatch):
     assert resolve_target(None, None) == tmp_path
 
 
-def test_lock_released_after_exception_mid_apply(target):
+def test_lock_released_after_exception_mid_apply(target, capsys):
     class Boom(BaseStep):
         name = "boom"
 
@@ -242,8 +242,10 @@ def test_lock_released_after_exception_mid_apply(target):
             ctx.write_file("a.txt", b"NEW\n")
             raise RuntimeError("injected fault")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(Exit) as exc:
         run(target, Boom())
+    assert exc.value.code == 1
+    assert "internal error: RuntimeError: injected fault" in capsys.readouterr().err
     assert (target / "a.txt").read_bytes() == b"NEW\n"
     assert not (target / "b.txt").exists()
     # The lock is free again: a normal run proceeds at once.

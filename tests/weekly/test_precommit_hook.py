@@ -56,7 +56,7 @@ def test_hook_blocks_a_staged_literal_password_until_fix_secrets(tmp_path):
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
-def test_hook_entry_reports_file_line_and_exit_codes(tmp_path):
+def test_hook_entry_reports_file_line_and_exit_codes(tmp_path, capsys):
     from maestro_tasks.precommit import main
 
     bad = tmp_path / "compose.yaml"
@@ -68,3 +68,6 @@ def test_hook_entry_reports_file_line_and_exit_codes(tmp_path):
     broken = tmp_path / "docker-compose.override.yml"
     broken.write_text("services: [\n")
     assert main([str(broken)]) == 2
+    # A broken file does not hide the findings in the others.
+    assert main([str(broken), str(bad)]) == 2
+    assert "compose.yaml:6: hardcoded secret in POSTGRES_PASSWORD" in capsys.readouterr().out
