@@ -54,8 +54,8 @@ def _label(argv: Sequence[str], version: tuple[int, int, int]) -> str:
 
 def _version_of(argv: list[str], environ: Mapping[str, str]) -> tuple[int, int, int] | None:
     try:
-        res = subprocess.run([*argv, "version"], capture_output=True, text=True, timeout=30,
-                             env=dict(environ))
+        res = subprocess.run([*argv, "version"], capture_output=True, encoding="utf-8",
+                             errors="replace", timeout=30, env=dict(environ))
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = _VERSION.search(res.stdout) if res.returncode == 0 else None
@@ -141,9 +141,12 @@ class Project:
     def run(self, *args: str, timeout: float | None = 600) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(self.argv(*args), cwd=self.target, env=dict(self.environ),
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, encoding="utf-8", errors="replace",
+                                  timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            out = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
+            out = exc.stdout
+            if isinstance(out, bytes):  # TimeoutExpired carries raw bytes even in text mode
+                out = out.decode("utf-8", "replace")
             raise ComposeError(f"`compose {args[0]}` did not finish within {timeout:.0f}s",
                                out or "") from None
 

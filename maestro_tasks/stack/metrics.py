@@ -16,27 +16,35 @@ def _settings(target: Path) -> dict[str, Any]:
         return {}
 
 
-def baseline_metrics(target: Path) -> dict[str, int | None]:
+def baseline_metrics(target: Path, settings: dict[str, Any] | None = None
+                     ) -> dict[str, int | None]:
     """{"services_total": services in the compose project (None without Compose v2 or compose
-    files), "services_healthy": services running and healthy (None without an engine)}."""
+    files), "services_healthy": services running and healthy (None without an engine)}.
+    ``settings``: the ones the tasks run with (``ctx.settings``); without them, pyproject's
+    ``[tool.maestro-tasks]``."""
     from . import compose as compose_mod
     from . import health
+    from ..engine.model import UsageError
+    from ..engine.target import split_command
     from .engine import EngineUnavailable, connect
 
     result: dict[str, int | None] = {"services_total": None, "services_healthy": None}
     target = Path(target)
-    settings = _settings(target)
+    if settings is None:
+        settings = _settings(target)
     configured = settings.get("compose_files")
     files = compose_mod.discover_files(target, [configured] if isinstance(configured, str)
                                        else configured)
+    command = settings.get("compose_command")
     if not files and not os.environ.get("COMPOSE_FILE"):
         return result
     try:
-        cli = compose_mod.find_compose()
+        cli = compose_mod.find_compose(command=split_command(command, "setting compose_command")
+                                       if isinstance(command, str) else command)
         project = compose_mod.Project(cli, target, files, env_file=settings.get("env_file"),
                                       name=settings.get("compose_project"))
         model = project.model(interpolate=False)
-    except (compose_mod.ComposeUnavailable, compose_mod.ComposeError):
+    except (compose_mod.ComposeUnavailable, compose_mod.ComposeError, UsageError):
         return result
     services = sorted(model.get("services") or {})
     result["services_total"] = len(services)

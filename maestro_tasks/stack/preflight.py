@@ -18,22 +18,25 @@ from .interp import required_variables
 
 # The UIs' dev / preview servers (Vite dev, Vite preview, the admin dashboard's Next.js dev).
 UI_PORTS = (5173, 4173, 3001)
-# Keys whose values are credentials (kept in step with the secrets domain's naming rules).
-_SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|SALT|"
-                         r"ENCRYPTION_KEY|FERNET_KEY|_AUTH$|CREDENTIALS|ACCESS_KEY$)", re.I)
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:([^\s@/]+)@")
+# The password of scheme://user:password@host. The secrets package has no public function for
+# this (its patterns are private), so the same pattern is kept here.
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*:([^\s@/]+)@")
 
 
 # ---- secrets: register before anything can print them ---------------------------------------
 def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]) -> set[str]:
     """Credential values found in the env file and the resolved model (to be masked)."""
-    found = {v for k, v in env_values.items() if v and _SECRET_KEY.search(k)}
+    from ..secrets.rules import is_secret_key
+
+    found = {v for k, v in env_values.items() if v and is_secret_key(k)}
+    for value in env_values.values():
+        found.update(_url_passwords(value))
     for service in (model.get("services") or {}).values():
         environment = service.get("environment") or {}
         if isinstance(environment, list):
             environment = dict(item.split("=", 1) for item in environment if "=" in item)
         for key, value in environment.items():
-            if isinstance(value, str) and value and _SECRET_KEY.search(key):
+            if isinstance(value, str) and value and is_secret_key(key):
                 found.add(value)
         found.update(_url_passwords(service))
     return found
@@ -53,13 +56,13 @@ def _url_passwords(node: Any) -> set[str]:
 
 
 # ---- variables ----------------------------------------------------------------------------
-def read_env_file(path: Path) -> dict[str, str | None]:
-    """The env file compose reads for interpolation ({} when absent)."""
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values
+def read_env_file(rel: str, data: bytes | None) -> dict[str, str | None]:
+    """The env file compose reads for interpolation ({} when absent). Values are taken as
+    written (no ``${...}`` expansion); a line that cannot be parsed is an InputError with its
+    line number, never a silently shorter file."""
+    from ..secrets.envfile import parse_env
 
-    return dict(dotenv_values(path))
+    return dict(parse_env(rel, data).values)
 
 
 def unset_variables(raw_model: Mapping[str, Any], env_values: Mapping[str, str | None],

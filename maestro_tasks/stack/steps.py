@@ -7,12 +7,12 @@ Settings (ctx.settings): compose_files, env_file, compose_project, ui_ports, com
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepFailed, StepSkipped
 from ..engine.model import UsageError
+from ..engine.target import split_command
 from . import compose as compose_mod
 from . import health, preflight
 from .engine import EngineUnavailable, connect, resolve_endpoint
@@ -78,8 +78,9 @@ def load_stack(ctx: Context, resolve: bool = True) -> Stack:
             raise InputError(rel, "compose file not found")
     command = ctx.settings.get("compose_command")
     try:
-        cli = compose_mod.find_compose(command=shlex.split(command) if isinstance(command, str)
-                                       else command)
+        cli = compose_mod.find_compose(
+            command=split_command(command, "setting compose_command")
+            if isinstance(command, str) else command)
     except compose_mod.ComposeUnavailable as exc:
         stack.compose_problem = (str(exc), exc.hint)
         return stack
@@ -87,7 +88,8 @@ def load_stack(ctx: Context, resolve: bool = True) -> Stack:
     project = compose_mod.Project(cli, ctx.target, files, env_file=env_file,
                                   name=ctx.settings.get("compose_project"))
     stack.project = project
-    stack.env_values = preflight.read_env_file(ctx.path(env_file or ".env"))
+    env_rel = str(env_file or ".env")
+    stack.env_values = preflight.read_env_file(env_rel, ctx.read_bytes(env_rel))
     ctx.masker.add(*preflight.secret_values({}, stack.env_values))
     try:
         stack.raw_model = project.model(interpolate=False)

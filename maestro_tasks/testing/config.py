@@ -87,6 +87,33 @@ def _read_text(target: Path, path: Path) -> str:
         raise InputError(_rel(target, path), f"cannot be read: {exc.strerror}") from None
 
 
+# values pytest splits like a shell (ini types "args" and "paths")
+SHELL_SPLIT_KEYS = ("addopts", "testpaths", "pythonpath")
+
+
+def _check_shell_words(target: Path, path: Path, values: dict[str, Any],
+                       lines: dict[str, int] | None = None) -> None:
+    """An unbalanced quote makes pytest (and us) fail to split the value: refuse the file."""
+    import shlex
+
+    for key in SHELL_SPLIT_KEYS:
+        value = values.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            shlex.split(value)
+        except ValueError:
+            raise InputError(_rel(target, path), f"unbalanced quote in {key}",
+                             (lines or {}).get(key)) from None
+
+
+def _ini_source(target: Path, path: Path, kind: str, section: str, entries: list,
+                headerless: bool = False) -> ConfigSource:
+    values = {e.key: e.value for e in entries}
+    _check_shell_words(target, path, values, {e.key: e.first + 1 for e in entries})
+    return ConfigSource(path, kind, section, values, headerless=headerless)
+
+
 def _load_ini(target: Path, path: Path, kind: str) -> ConfigSource | None:
     text = _read_text(target, path)
     try:
@@ -102,15 +129,15 @@ def _load_ini(target: Path, path: Path, kind: str) -> ConfigSource | None:
     if kind == "pytest.ini":
         if section is None and orphan is not None and orphan.entries:
             # pytest refuses this file; its intent is plain, so it is repaired, not rejected
-            return ConfigSource(path, kind, "pytest", orphan.values(), headerless=True)
-        return ConfigSource(path, kind, "pytest", section.values() if section else {})
+            return _ini_source(target, path, kind, "pytest", orphan.entries, headerless=True)
+        return _ini_source(target, path, kind, "pytest", section.entries if section else [])
     if section is None:
         if kind == "setup.cfg" and doc.section("pytest") is not None:
             raise InputError(_rel(target, path), "[pytest] sections in setup.cfg are no longer "
                              "read by pytest; rename it to [tool:pytest]",
                              (doc.section("pytest").header or 0) + 1)
         return None
-    return ConfigSource(path, kind, section_name, section.values())
+    return _ini_source(target, path, kind, section_name, section.entries)
 
 
 def _load_toml_doc(target: Path, path: Path) -> dict[str, Any]:
@@ -137,8 +164,10 @@ def _load_pyproject(target: Path, path: Path, native: bool) -> ConfigSource | No
         if ini_options is not None:
             raise InputError(_rel(target, path), "both [tool.pytest] and "
                              "[tool.pytest.ini_options] are set; pytest refuses that")
+        _check_shell_words(target, path, native_values)
         return ConfigSource(path, "pyproject", "tool.pytest", native_values)
     if isinstance(ini_options, dict):
+        _check_shell_words(target, path, ini_options)
         return ConfigSource(path, "pyproject", "tool.pytest.ini_options", dict(ini_options))
     return None
 
@@ -147,6 +176,7 @@ def _load_pytest_toml(target: Path, path: Path) -> ConfigSource:
     doc = _load_toml_doc(target, path)
     table = doc.get("pytest", {})
     values = dict(table) if isinstance(table, dict) else {}
+    _check_shell_words(target, path, values)
     return ConfigSource(path, "pytest.toml", "pytest", values)
 
 

@@ -155,7 +155,15 @@ def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
                                     f"fix or remove {key} in {eff.name}"))
     testpaths = _as_words(values.get("testpaths"))
     if testpaths:
-        kept = [p for p in testpaths if list(target.glob(p))]
+        matches = {p: _testpath_matches(target, p) for p in testpaths}
+        kept = [p for p in testpaths if matches[p]]
+        root = target.resolve()
+        for p in kept:
+            if not any(m.resolve().is_relative_to(root) for m in matches[p]):
+                findings.append(Finding("testpaths-outside-target",
+                                        f"testpaths {p} points outside the target: pytest "
+                                        "collects tests that are not the project's",
+                                        f"replace {p} with a folder inside the target"))
         if len(kept) != len(testpaths):
             missing = [p for p in testpaths if p not in kept]
             if not kept:
@@ -167,6 +175,19 @@ def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
             edits.append(Edit("set", "testpaths", tuple(kept)) if kept
                          else Edit("remove", "testpaths"))
     return edits
+
+
+def _testpath_matches(target: Path, pattern: str) -> list[Path]:
+    """What pytest's glob of a testpaths entry finds (it globs from the rootdir, so an
+    absolute entry is taken as is)."""
+    if Path(pattern).is_absolute():
+        import glob
+
+        return [Path(p) for p in glob.glob(pattern, recursive=True)]
+    try:
+        return list(target.glob(pattern))
+    except (ValueError, NotImplementedError):
+        return []
 
 
 def virtual_values(values: dict[str, Any], edits: list[Edit]) -> dict[str, list[str] | str]:

@@ -3,7 +3,8 @@
 pytest parses pytest.ini, tox.ini and setup.cfg with ``iniconfig``: ``#``/``;`` comment lines,
 ``[section]`` headers, ``key = value`` or ``key: value`` lines, indented continuation lines, no
 inline comments. This module mirrors those rules (the target's interpreter, not ours, runs
-pytest) and edits a file by replacing only the lines of the key it changes.
+pytest), except that an unterminated ``[section`` line is an error rather than a continuation,
+and edits a file by replacing only the lines of the key it changes.
 """
 
 from __future__ import annotations
@@ -90,9 +91,10 @@ def parse(text: str, *, strict: bool = True) -> IniDocument:
                 sections.append(current)
                 last_entry = None
                 continue
-            # pytest treats an unterminated "[..." line as a continuation
-            if last_entry is None:
-                raise IniParseError(index + 1, "unexpected value continuation")
+            # iniconfig reads an unterminated "[..." line as a continuation of the previous
+            # value, which pytest then chokes on ("path cannot contain []"): refuse it here
+            if strict or last_entry is None:
+                raise IniParseError(index + 1, f"unterminated section header: {line!r}")
             last_entry.value += "\n" + line.strip()
             last_entry.last = index
             continue

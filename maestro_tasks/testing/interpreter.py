@@ -12,7 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine import StepFailed, UsageError
+from ..engine import StepFailed
+from ..engine.target import split_command
 
 _ABOUT = (
     "import json, sys\n"
@@ -69,9 +70,8 @@ def choose(target: Path, python: str | None = None, *, which=shutil.which,
     """``--python`` (or the ``python`` setting) > a Poetry project with poetry > a uv project
     with uv > ``.venv/bin/python`` > the interpreter running maestro-tasks."""
     if python:
-        argv = shlex.split(python)
-        if not argv:
-            raise UsageError(f"{source} is empty")
+        argv = ([str(word) for word in python] if isinstance(python, list)
+                else split_command(str(python), source))
         return Interpreter(argv, source)
     tool = _pyproject_tool(target)
     if "poetry" in tool and which("poetry"):
@@ -98,7 +98,8 @@ def inspect(interp: Interpreter, target: Path, timeout: float = 120) -> Interpre
     """Fill in the interpreter's real executable and its Python and pytest versions."""
     try:
         proc = subprocess.run([*interp.argv, "-c", _ABOUT], cwd=target, env=base_env(),
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, encoding="utf-8", errors="replace",
+                              timeout=timeout)
     except FileNotFoundError:
         raise StepFailed(f"interpreter not found: {interp.command}",
                          hint="pass --python with a working interpreter") from None

@@ -97,6 +97,8 @@ def pytest_unconfigure(config):
 
 _NO_MODULE = re.compile(r"No module named '([^']+)'")
 _UNKNOWN_KEY = re.compile(r"Unknown config option: (\S+)")
+_USAGE_ERROR = re.compile(r"^ERROR: ", re.MULTILINE)
+PYTEST_INTERNAL_ERROR, PYTEST_USAGE_ERROR = 3, 4
 
 
 @dataclass
@@ -205,7 +207,8 @@ def run_pytest(interp: Interpreter, target: Path, args: list[str], *, helpers: P
     env = base_env(interp.env)
     env.update(extra_env or {})
     return subprocess.run([*interp.argv, str(runner), *args], cwd=target, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, encoding="utf-8", errors="replace",
+                          timeout=timeout)
 
 
 def collect(interp: Interpreter, target: Path, overrides: Overrides = Overrides(), *,
@@ -234,7 +237,13 @@ def collect(interp: Interpreter, target: Path, overrides: Overrides = Overrides(
     errors = [CollectError(e["nodeid"], e["type"], e["module"] or _guess_module(e["text"]),
                            e["text"], e["conftest"]) for e in data.get("errors", [])]
     collected = data.get("collected")
-    if collected is None and not errors and proc.returncode not in (0, 5):
+    # usage/internal errors (a bad argument, a broken config value) can still report 0 items
+    # collected: that run never collected anything, it is not "0 errors"
+    stopped = proc.returncode in (PYTEST_INTERNAL_ERROR, PYTEST_USAGE_ERROR) or (
+        not collected and not errors and _USAGE_ERROR.search(output) is not None)
+    if stopped:
+        collected = None
+    if collected is None and not errors and (stopped or proc.returncode not in (0, 5)):
         errors = _errors_from_output(output)
     prefix = str(target.resolve()) + os.sep
     for error in errors:

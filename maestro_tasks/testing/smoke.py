@@ -27,7 +27,8 @@ def smoke_imports(interp: Interpreter, target: Path, packages: list[str], python
     for package in packages:
         try:
             proc = subprocess.run([*interp.argv, "-c", f"import {package}"], cwd=target, env=env,
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, encoding="utf-8", errors="replace",
+                                  timeout=timeout)
             ok = proc.returncode == 0
             tail = [] if ok else [ln for ln in proc.stderr.strip().splitlines()][-4:]
         except subprocess.TimeoutExpired:

@@ -16,6 +16,7 @@ from ..engine import (
 )
 from ..engine import fsio
 from ..engine.state import utc_now_iso
+from ..engine.target import split_command
 from . import caches, config, diagnose, interpreter, junit, layout, probe, report, smoke, suite
 
 CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
@@ -69,7 +70,8 @@ class InterpreterStep(BaseStep):
     name = "interpreter"
 
     def prepare(self, ctx: Context) -> None:
-        args = shlex.split(ctx.options.get("pytest_args") or "")
+        text = ctx.options.get("pytest_args") or ""
+        args = split_command(text, "--pytest-args") if text.strip() else []
         refused = suite.check_args(args)
         if refused:
             raise UsageError(f"--pytest-args: {' '.join(refused)} would stop the suite early or "
@@ -197,7 +199,9 @@ class ConfigStep(BaseStep):
             shadow = (f"; shadowed: {', '.join(s.label() for s in discovery.shadowed)}"
                       if discovery.shadowed else "")
             where = eff.label() if eff else "no config file"
-            if ctx.check or not result.changes:
+            if now.config_failed:
+                result.summary = f"{where}{shadow}: pytest stopped before collecting"
+            elif ctx.check or not result.changes:
                 result.summary = f"{where}{shadow}: {now.collected or 0} collected, " \
                                  f"{now.error_count} collection error(s)"
         evidence = (f"pytest --collect-only in {interp.command}: {now.collected} collected, "

@@ -64,7 +64,9 @@ def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
             code, log = proc.returncode, (proc.stdout or "") + (proc.stderr or "")
         except subprocess.TimeoutExpired as exc:
             code = -1
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            out = exc.stdout or ""
+            if isinstance(out, bytes):  # TimeoutExpired carries raw bytes even in text mode
+                out = out.decode("utf-8", "replace")
             log = out + f"\n[maestro-tasks] the suite was stopped after {timeout:.0f}s\n"
         wall = time.monotonic() - started
         xml = xml_path.read_bytes() if xml_path.exists() else b""

@@ -86,6 +86,8 @@ def read_package_json(target: Path, rel_dir: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(rel, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputError(rel, "invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(rel, "must hold a JSON object")
     for key in ("scripts", "engines", "dependencies", "devDependencies"):

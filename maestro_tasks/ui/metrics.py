@@ -14,11 +14,14 @@ from .status import assess
 from .toolchain import Toolchain
 
 
-def baseline_metrics(target: Path) -> dict[str, Any]:
+def baseline_metrics(target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """``uis_total`` apps found; ``uis_built``: output present and fingerprint equal to the last
-    recorded good build. None where the target's inputs cannot be read."""
+    recorded good build. None where the target's inputs cannot be read. ``settings``: the ones
+    the task runs with (``ctx.settings``); without them, pyproject's ``[tool.maestro-tasks]``."""
     try:
-        apps = discover(target, load_settings(target, None)).apps
+        if settings is None:
+            settings = load_settings(target, None)
+        apps = discover(target, settings).apps
     except MaestroError:
         return {"uis_total": None, "uis_built": None}
     cache = load_cache(StateDir(target).root)

@@ -36,8 +36,9 @@ class Toolchain:
             out = None
             if argv[0]:
                 try:
-                    res = subprocess.run([*argv, "--version"], capture_output=True, text=True,
-                                         timeout=60, stdin=subprocess.DEVNULL)
+                    res = subprocess.run([*argv, "--version"], capture_output=True,
+                                         encoding="utf-8", errors="replace", timeout=60,
+                                         stdin=subprocess.DEVNULL)
                     if res.returncode == 0 and res.stdout.strip():
                         out = res.stdout.strip().splitlines()[0].strip()
                 except (OSError, subprocess.TimeoutExpired):

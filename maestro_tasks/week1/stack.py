@@ -92,8 +92,9 @@ def down(c, target=None, volumes=False, json=False):
 @task(help={"target": _TARGET, "json": _JSON})
 @_engine_rule
 def status(c, target=None, json=False):
-    """Show every service's state, health, restarts and ports (read-only); exit 1 unless every
-    service runs healthy.
+    """Show each service's state, health and ports (read-only).
+
+    Restart counts too; exit 1 unless every service runs healthy.
     """
     from ..engine.runner import run_task
 
