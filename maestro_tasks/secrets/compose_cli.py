@@ -26,16 +26,23 @@ def clean_env() -> dict[str, str]:
 
 
 def config(cmd: list[str], project_dir: Path, files: list[Path], env_file: Path,
-           project_name: str = "maestro-verify") -> tuple[int, dict | None, str]:
-    """``compose config --format json`` → (exit code, resolved model or None, stderr)."""
+           project_name: str = "maestro-verify",
+           interpolate: bool = True) -> tuple[int, dict | None, str]:
+    """``compose config --format json`` → (exit code, resolved model or None, stderr).
+
+    ``interpolate=False`` checks only the files' own structure: no variable is substituted and
+    no service ``env_file`` is read (the .env may not exist yet)."""
     args = [*cmd, "--project-directory", str(project_dir), "-p", project_name,
             "--env-file", str(env_file)]
     for f in files:
         args += ["-f", str(f)]
     args += ["config", "--format", "json"]
+    if not interpolate:
+        args += ["--no-interpolate", "--no-env-resolution"]
     try:
-        res = subprocess.run(args, capture_output=True, text=True, timeout=120, env=clean_env(),
-                             cwd=project_dir)
+        # A stray byte in compose's output must not raise UnicodeDecodeError.
+        res = subprocess.run(args, capture_output=True, encoding="utf-8", errors="replace",
+                             timeout=120, env=clean_env(), cwd=project_dir)
     except subprocess.TimeoutExpired:
         return 124, None, "compose config timed out"
     model = None
@@ -45,3 +52,10 @@ def config(cmd: list[str], project_dir: Path, files: list[Path], env_file: Path,
         except ValueError:
             return 1, None, "compose config printed no JSON"
     return res.returncode, model, res.stderr
+
+
+def error_line(stderr: str) -> str:
+    """Compose's last line that is not a warning: the error it stopped on."""
+    lines = [ln.strip() for ln in stderr.splitlines()
+             if ln.strip() and "level=warning" not in ln and not ln.startswith("WARN[")]
+    return lines[-1] if lines else "compose config failed"

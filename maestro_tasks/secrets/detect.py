@@ -30,6 +30,13 @@ _INTERP = re.compile(
     r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@?#]*):"
                   r"(?P<pw>[^\s/?#@]*)@(?P<host>[^\s:/?#]*)")
+
+
+def url_passwords(text: str) -> set[str]:
+    """The non-empty passwords of every ``scheme://user:password@host`` in ``text``."""
+    return {m.group("pw") for m in _URL.finditer(text) if m.group("pw")}
+
+
 _CMD_KEYS = {"command", "entrypoint", "test"}
 _ENV_KEYS = {"environment", "args"}
 _LIST_KV_KEYS = {"environment", "args", "labels"}
@@ -98,6 +105,61 @@ def _has_ref(text: str) -> bool:
 
 
 _CONTAINER_VAR = re.compile(r"\$\$\{?[A-Za-z_]")
+_DEFAULT_OPEN = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*):?-")
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``${`` at ``start`` (nesting counted), or -1."""
+    depth, i = 0, start + 1
+    while i < len(text):
+        if text.startswith("$$", i):
+            i += 2
+            continue
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _outer_refs(value: str) -> list[tuple[int, int]]:
+    """Spans of the outermost ``${...}`` in ``value``, nested references included."""
+    spans, i = [], 0
+    while i < len(value):
+        if value.startswith("$$", i):  # an escaped dollar, left to right as compose reads it
+            i += 2
+        elif value.startswith("${", i):
+            end = _closing_brace(value, i)
+            if end < 0:
+                break
+            spans.append((i, end + 1))
+            i = end + 1
+        else:
+            i += 1
+    return spans
+
+
+_MAX_CHAIN = 10  # bounds the work on a hostile ``${A:-${A:-...`` scalar
+
+
+def _nested_default(text: str) -> tuple[str, str] | None:
+    """``${VAR:-${OTHER:-literal}}`` (any depth): (VAR, the literal it falls back to).
+
+    None unless ``text`` is exactly such a chain of at least two; a plain ``${VAR:-literal}``
+    is the regex's case."""
+    outer = None
+    for depth in range(1, _MAX_CHAIN + 1):
+        m = _DEFAULT_OPEN.match(text)
+        if not m or _closing_brace(text, 0) != len(text) - 1:
+            return None
+        outer = outer or m.group("var")
+        text = text[m.end():-1]
+        if not _has_ref(text):
+            return (outer, _unescape(text)) if depth > 1 else None
+    return None
 
 
 def _norm_name(key: str) -> str:
@@ -199,6 +261,11 @@ class _Scanner:
                 self.add(node, offset, offset + len(body), _unescape(m.group("arg")), "default",
                          key, path, True, var=m.group("var"))
             return True
+        nested = _nested_default(body)
+        if nested is not None:  # ${VAR:-${OTHER:-weak}} resolves to "weak" as surely
+            self.add(node, offset, offset + len(body), nested[1], "default", key, path, True,
+                     var=nested[0])
+            return True
         if _has_ref(body):
             return False  # built from references: not a hardcoded literal
         literal = _unescape(body)
@@ -210,6 +277,11 @@ class _Scanner:
         return True
 
     def _defaults(self, path: tuple, node: Any, value: str, whole_at: int | None) -> None:
+        for a, b in _outer_refs(value):
+            nested = _nested_default(value[a:b])
+            if nested is not None and rules.is_secret_key(nested[0]):
+                whole = whole_at is not None and a == whole_at and b == len(value)
+                self.add(node, a, b, nested[1], "default", nested[0], path, whole, var=nested[0])
         for m in _scan_interp(value):
             if _is_default(m) and rules.is_secret_key(m.group("var")) and not _has_ref(m.group("arg")):
                 whole = whole_at is not None and m.start() == whole_at and m.end() == len(value)

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from . import rules
+from .detect import url_passwords
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
-# The password part of scheme://user:password@host.
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*:([^\s@/]+)@")
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -46,5 +45,5 @@ def known_secret_values(target: Path, settings: dict[str, Any]) -> set[str]:
     for key, value in _pairs(text).items():
         if rules.is_secret_key(key):
             found.add(value)
-        found.update(_URL_PASSWORD.findall(value))
+        found.update(url_passwords(value))
     return found

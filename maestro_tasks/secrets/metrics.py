@@ -23,13 +23,16 @@ def find_hardcoded(path: str | Path) -> list[tuple[str, int, str]]:
     return [(o.file, o.line, o.key) for o in found.occurrences]
 
 
-def baseline_metrics(target: Path) -> dict[str, int | None]:
-    """{"hardcoded_secrets": occurrences in the compose files compose would load} (None when
+def baseline_metrics(target: Path, settings: dict | None = None) -> dict[str, int | None]:
+    """{"hardcoded_secrets": occurrences in the compose files the task would fix} (None when
     they cannot be read or parsed)."""
+    from ..engine.target import load_settings
     from ..stack.compose import discover_files
 
     target = Path(target)
-    files = discover_files(target)
+    settings = load_settings(target, None) if settings is None else settings
+    configured = settings.get("compose_files")
+    files = discover_files(target, [configured] if isinstance(configured, str) else configured)
     try:
         count = sum(len(find_hardcoded(target / rel)) for rel in files)
     except InputError:

@@ -9,7 +9,6 @@ points at a variable that does not exist yet.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import stat
 import sys
@@ -21,6 +20,7 @@ from ..stack.compose import default_files
 from . import compare, compose_cli, core, detect, envfile, gitignore, rules, yamlsrc
 
 CACHE_KEY = "secrets"
+COMPOSE_KEY = "secrets-compose-cli"
 EXAMPLE = ".env.example"
 STATE_ENTRY = ".maestro/"
 
@@ -50,22 +50,57 @@ def analysis(ctx: Context) -> core.Analysis:
         if not files:
             ctx.cache[CACHE_KEY] = None
         else:
-            ctx.path(env_rel(ctx))  # a .env symlinked out of the target → InputError
+            # A file of ours symlinked out of the target → InputError before anything is written.
+            for rel in (env_rel(ctx), EXAMPLE, ".gitignore"):
+                ctx.path(rel)
             own = ctx.read_bytes(core.TEMPLATE)
             template = (core.TEMPLATE, own) if own is not None else (
                 core.TEMPLATE + " (maestro-tasks default)", _suite_template().read_bytes())
             try:
-                ctx.cache[CACHE_KEY] = core.analyse(
+                computed = core.analyse(
                     files, env_rel(ctx), ctx.read_bytes, template,
                     rotate=ctx.options.get("rotate"), register=ctx.masker.add)
             except core.RewriteError as exc:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
+            _validate_with_compose(ctx, computed)
+            ctx.cache[CACHE_KEY] = computed
     an = ctx.cache[CACHE_KEY]
     if an is None:
         raise StepSkipped("no compose file (compose.yaml / docker-compose.yml) in the target")
     return an
+
+
+def compose_command(ctx: Context) -> list[str] | None:
+    """The Compose v2 command (setting ``compose_command`` or discovered), None when none."""
+    if COMPOSE_KEY not in ctx.cache:
+        from ..engine.target import split_command
+
+        setting = ctx.settings.get("compose_command")
+        if isinstance(setting, list):
+            argv = [str(part) for part in setting] or None
+        else:
+            argv = split_command(str(setting), "setting compose_command") if setting else None
+        ctx.cache[COMPOSE_KEY] = compose_cli.find_compose(argv)
+    return ctx.cache[COMPOSE_KEY]
+
+
+def _validate_with_compose(ctx: Context, an: core.Analysis) -> None:
+    """Valid YAML can still be invalid compose (``services: 5``): ask compose, without
+    interpolation, before anything is written. Skipped when there is no Compose CLI."""
+    cmd = compose_command(ctx)
+    if cmd is None:
+        return
+    files = [ctx.path(rel) for rel in an.compose_files]
+    rc, _, err = compose_cli.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
+    if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
+        return
+    line = compose_cli.error_line(err)
+    for folder in {str(ctx.target), str(ctx.target.resolve())}:
+        line = line.replace(folder + os.sep, "")
+    rel = next((f for f in an.compose_files if f in line), an.compose_files[0])
+    raise InputError(rel, f"compose rejects it: {line}")
 
 
 class _SecretsStep(BaseStep):
@@ -157,20 +192,18 @@ class EnvStep(_SecretsStep):
         return changes
 
     def apply(self, ctx: Context, changes: list[Change]) -> None:
-        super().apply(ctx, changes)
         an = analysis(ctx)
         if an.added or an.rotated:
             # week1.up compares data volumes against this: older volumes keep old credentials.
+            # Recorded before .env is written: a run killed in between would leave nothing to
+            # change next time, so nothing would record it; a spurious newer time is harmless.
             from ..engine.state import utc_now_iso
 
             ctx.state.update_state(secrets_changed_at=utc_now_iso())
-        if self._rotated(ctx):
-            ctx.warn("rotated " + ", ".join(self._rotated(ctx)) + ": a data volume initialised "
+        super().apply(ctx, changes)
+        if an.rotated:
+            ctx.warn("rotated " + ", ".join(an.rotated) + ": a data volume initialised "
                      "with the old value keeps it (recreate the volume or change it in the service)")
-
-    @staticmethod
-    def _rotated(ctx: Context) -> list[str]:
-        return list(analysis(ctx).rotated)
 
     def verify(self, ctx: Context) -> list[Criterion]:
         an = analysis(ctx)
@@ -269,8 +302,7 @@ class ComposeStep(_SecretsStep):
     def _resolve(self, ctx: Context, an: core.Analysis, current: dict[str, bytes]) -> list[Criterion]:
         names = ("docker compose config resolves with the env file",
                  "resolved config unchanged except at secret positions")
-        command = ctx.settings.get("compose_command")
-        cmd = compose_cli.find_compose(shlex.split(command) if command else None)
+        cmd = compose_command(ctx)
         if cmd is None:
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]

@@ -15,6 +15,13 @@ from ..engine import InputError
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_NODES = 200_000  # far above any real compose file; bounds a hostile alias/anchor graph
+MAX_DEPTH = 100      # real compose files nest under 10 levels
+MAX_BYTES = 4 * 1024 * 1024
+# Tags compose understands: the YAML core schema (``value`` is the resolver's implicit tag for a
+# plain ``=``) and compose's own merge helpers.
+_CORE_TAGS = {"str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp", "value"}
+_COMPOSE_TAGS = {"!reset", "!override"}
+_CORE_PREFIX = "tag:yaml.org,2002:"
 
 
 @dataclass
@@ -22,8 +29,8 @@ class SourceDoc:
     """A parsed compose file: its text, its root node, and line-ending style."""
 
     rel: str
-    text: str
-    root: Any
+    text: str = field(repr=False)
+    root: Any = field(repr=False)  # a node's repr expands every alias: an alias bomb never ends
     bom: bool = False
     nodes: int = 0
     flow: dict[int, bool] = field(default_factory=dict)  # scalar node id → inside a flow collection
@@ -45,7 +52,11 @@ def _yaml():
 def parse(rel: str, data: bytes, *, require_mapping: bool = True) -> SourceDoc:
     """Parse ``data`` (the bytes of ``rel``): InputError with file:line on any problem."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
+    if len(data) > MAX_BYTES:  # the pure-Python parser would take minutes and ~0.5 GB
+        raise InputError(rel, f"is {len(data) / 2**20:.1f} MB; compose files over "
+                         f"{MAX_BYTES // 2**20} MB are refused")
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         text = data[3:].decode("utf-8") if bom else data.decode("utf-8")
@@ -59,8 +70,14 @@ def parse(rel: str, data: bytes, *, require_mapping: bool = True) -> SourceDoc:
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(rel, f"invalid YAML: {problem}", line) from None
+    except ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise InputError(rel, f"invalid YAML: character #x{code:04x} is not allowed "
+                         "(a control character)", text.count("\n", 0, exc.position) + 1) from None
     except YAMLError as exc:
-        raise InputError(rel, f"invalid YAML: {exc}") from None
+        raise InputError(rel, f"invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise InputError(rel, f"nested too deeply (more than {MAX_DEPTH} levels); refusing") from None
     doc = SourceDoc(rel=rel, text=text, root=root, bom=bom)
     if root is None:
         if require_mapping:
@@ -73,29 +90,69 @@ def parse(rel: str, data: bytes, *, require_mapping: bool = True) -> SourceDoc:
     return doc
 
 
+def _children(node: Any) -> list:
+    if node.id == "mapping":
+        return [part for pair in node.value for part in pair]
+    if node.id == "sequence":
+        return list(node.value)
+    return []
+
+
 def _check_tree(doc: SourceDoc) -> None:
-    """Duplicate keys (YAML forbids them; compose rejects them) and a node-count bound."""
-    seen: set[int] = set()
-    stack = [doc.root]
+    """Bounds and checks over the node graph, iteratively (a hostile file must not recurse):
+    nesting depth, the size once aliases are expanded (a billion-laughs file is small as a
+    graph), alias cycles, unknown tags, duplicate keys."""
+    expanded: dict[int, int] = {}  # node id → node count with aliases expanded, once finished
+    open_ids: set[int] = set()     # the nodes on the current path (an alias back to one = cycle)
+    stack: list[tuple[Any, int, bool]] = [(doc.root, 1, False)]
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
+        node, depth, finished = stack.pop()
+        key = id(node)
+        line = node.start_mark.line + 1
+        if finished:
+            open_ids.discard(key)
+            total = 1 + sum(expanded[id(child)] for child in _children(node))
+            if total > MAX_NODES:
+                raise InputError(doc.rel, f"aliases expand to more than {MAX_NODES} nodes "
+                                 "(alias bomb?); refusing", line)
+            expanded[key] = total
             continue
-        seen.add(id(node))
-        if len(seen) > MAX_NODES:
-            raise InputError(doc.rel, f"more than {MAX_NODES} YAML nodes; refusing (alias bomb?)")
+        if key in expanded:
+            continue
+        if key in open_ids:
+            raise InputError(doc.rel, "an alias refers to a collection that contains it "
+                             "(recursive alias); refusing", line)
+        if depth > MAX_DEPTH:
+            raise InputError(doc.rel, f"nested too deeply (more than {MAX_DEPTH} levels); "
+                             "refusing", line)
+        _check_tag(doc, node)
         if node.id == "mapping":
-            keys: dict[str, int] = {}
-            for key, value in node.value:
-                if key.id == "scalar" and key.tag != MERGE_TAG:
-                    if key.value in keys:
-                        raise InputError(doc.rel, f"duplicate key {key.value!r} (first on line "
-                                         f"{keys[key.value]})", key.start_mark.line + 1)
-                    keys[key.value] = key.start_mark.line + 1
-                stack.extend((key, value))
-        elif node.id == "sequence":
-            stack.extend(node.value)
-    doc.nodes = len(seen)
+            _check_keys(doc, node)
+        open_ids.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in reversed(_children(node)))
+    doc.nodes = len(expanded)
+
+
+def _check_tag(doc: SourceDoc, node: Any) -> None:
+    tag = str(node.tag)
+    if tag in _COMPOSE_TAGS or (tag.startswith(_CORE_PREFIX) and
+                                tag[len(_CORE_PREFIX):] in _CORE_TAGS):
+        return
+    shown = "!!" + tag[len(_CORE_PREFIX):] if tag.startswith(_CORE_PREFIX) else tag
+    raise InputError(doc.rel, f"YAML tag {shown} is not one compose knows; remove it (a secret "
+                     "under it must be moved to the .env file by hand)", node.start_mark.line + 1)
+
+
+def _check_keys(doc: SourceDoc, node: Any) -> None:
+    """Duplicate keys: YAML forbids them and compose rejects them."""
+    keys: dict[str, int] = {}
+    for key, _ in node.value:
+        if key.id == "scalar" and key.tag != MERGE_TAG:
+            if key.value in keys:
+                raise InputError(doc.rel, f"duplicate key {key.value!r} (first on line "
+                                 f"{keys[key.value]})", key.start_mark.line + 1)
+            keys[key.value] = key.start_mark.line + 1
 
 
 def walk(node: Any, path: tuple = (), in_flow: bool = False,

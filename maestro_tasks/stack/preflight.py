@@ -18,9 +18,6 @@ from .interp import required_variables
 
 # The UIs' dev / preview servers (Vite dev, Vite preview, the admin dashboard's Next.js dev).
 UI_PORTS = (5173, 4173, 3001)
-# The password of scheme://user:password@host. The secrets package has no public function for
-# this (its patterns are private), so the same pattern is kept here.
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@?#]*:([^\s@/]+)@")
 
 
 # ---- secrets: register before anything can print them ---------------------------------------
@@ -44,7 +41,9 @@ def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]
 
 def _url_passwords(node: Any) -> set[str]:
     if isinstance(node, str):
-        return set(_URL_PASSWORD.findall(node))
+        from ..secrets.detect import url_passwords
+
+        return url_passwords(node)
     if isinstance(node, dict):
         node = list(node.values())
     if isinstance(node, list):

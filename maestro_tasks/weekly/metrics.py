@@ -17,11 +17,12 @@ KEYS = ("tests_collected", "tests_passed", "tests_failed", "collection_errors",
         "hardcoded_secrets", "uis_total", "uis_built", "services_total", "services_healthy")
 
 
-def measure(target: Path) -> dict[str, Any]:
+def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every domain's numbers, taken with the same per-target settings the tasks use."""
     values: dict[str, Any] = dict.fromkeys(KEYS)
     for domain in DOMAINS:
         module = importlib.import_module(f"maestro_tasks.{domain}.metrics")
-        values.update(module.baseline_metrics(target))
+        values.update(module.baseline_metrics(target, settings))
     return values
 
 
@@ -29,4 +30,4 @@ def baseline_probe(ctx: Any) -> dict[str, Any]:
     """The engine's baseline hook: what the target looked like before week 1 touched it."""
     from maestro_tasks.engine.state import utc_now_iso
 
-    return {"measured_at": utc_now_iso(), **measure(ctx.target)}
+    return {"measured_at": utc_now_iso(), **measure(ctx.target, ctx.settings)}

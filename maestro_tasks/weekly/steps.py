@@ -89,7 +89,7 @@ class WriteReport(BaseStep):
 
         after = ctx.cache.get("report:after")
         if after is None:
-            after = ctx.cache["report:after"] = measure(ctx.target)
+            after = ctx.cache["report:after"] = measure(ctx.target, ctx.settings)
         before = ctx.state.read_state().get("baseline")
         text = render(template("WEEK1_REPORT.md"), before=before, after=after,
                       target_name=ctx.target.name, generated_at=utc_now_iso(),

@@ -70,7 +70,6 @@ def _crlf(original: bytes) -> bytes:
 BOM = b"\xef\xbb\xbf"
 NO_HIGHER_CONFIG = {"pytest.ini": None,
                     "pyproject.toml": b'[project]\nname = "maestro-ml"\nversion = "0.1.0"\n'}
-SECRET_BUGS = "secrets domain (maestro_tasks/secrets/yamlsrc.py, compose_cli.py): see report"
 
 CASES = [
     # --- compose files (week1.fix-secrets) ----------------------------------------------
@@ -93,9 +92,7 @@ CASES = [
          words=("utf-8",)),
     Case("compose-binary", SECRETS, COMPOSE, bytes(range(256)) * 8),
     Case("compose-nul-byte", SECRETS, COMPOSE, b"services:\n  db:\n    image: po\0stgres\n",
-         line=3, marks=[pytest.mark.xfail(strict=True, reason="ruamel ReaderError (NUL, control "
-                                          "character) reported without a line, over two lines; "
-                                          + SECRET_BUGS)]),
+         line=3),
     Case("compose-empty", SECRETS, COMPOSE, b"", words=("empty",)),
     Case("compose-only-comments", SECRETS, COMPOSE, b"# nothing here\n", words=("empty",)),
     Case("compose-top-level-list", SECRETS, COMPOSE, b"- services\n- db\n", line=1),
@@ -106,22 +103,12 @@ CASES = [
          b"services:\n  db:\n    <<: *base\n    image: a\n", line=3),
     Case("compose-python-tag", SECRETS, COMPOSE,
          b"services:\n  db:\n    image: !!python/object/apply:os.system ['true']\n", line=3,
-         words=("tag",),
-         marks=[pytest.mark.xfail(strict=True, reason="a YAML tag compose does not know is not "
-                                  "refused up front: .gitignore and .env.example are written, "
-                                  "then compose config fails (exit 1); " + SECRET_BUGS)]),
-    Case("compose-alias-bomb", SECRETS, COMPOSE, _alias_bomb, words=("alias",), seconds=6,
-         marks=[pytest.mark.xfail(strict=True, reason="alias bomb: .env is written, then "
-                                  "`docker compose config` expands 9^10 nodes with no timeout; "
-                                  + SECRET_BUGS)]),
+         words=("tag",)),
+    Case("compose-alias-bomb", SECRETS, COMPOSE, _alias_bomb, words=("alias",), seconds=6),
     Case("compose-deep-nesting", SECRETS, COMPOSE,
          b"services:\n  app:\n    image: a\n    labels: " + b"[" * 50000 + b"]" * 50000 + b"\n",
-         words=("deep",),
-         marks=[pytest.mark.xfail(strict=True, reason="RecursionError traceback from the "
-                                  "YAML composer; " + SECRET_BUGS)]),
-    Case("compose-10mb", SECRETS, COMPOSE, _ten_megabytes, words=("mb",), seconds=6,
-         marks=[pytest.mark.xfail(strict=True, reason="10 MB compose: minutes and ~0.5 GB, no "
-                                  "size limit; " + SECRET_BUGS)]),
+         words=("deep",)),
+    Case("compose-10mb", SECRETS, COMPOSE, _ten_megabytes, words=("mb",), seconds=6),
     Case("compose-bom", SECRETS, COMPOSE, lambda o: BOM + o, ok=True),
     Case("compose-crlf", SECRETS, COMPOSE, _crlf, ok=True),
     Case("compose-bom-crlf", SECRETS, COMPOSE, lambda o: BOM + _crlf(o), ok=True),
