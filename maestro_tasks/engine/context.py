@@ -29,6 +29,7 @@ class Context:
     # Called once, before the first write to a target without a recorded baseline.
     baseline_probe: Callable[["Context"], dict[str, Any]] | None = None
     current: StepResult | None = None
+    _resolver: "fsio.InsideResolver | None" = None
     _backup_dir: Path | None = None
     _backup_manifest: dict[str, str] = field(default_factory=dict)
 
@@ -42,6 +43,8 @@ class Context:
 
     def path(self, rel: str | os.PathLike[str]) -> Path:
         """Absolute path of ``rel`` inside the target; refuses symlinks that leave it."""
+        if self._resolver is not None:
+            return self._resolver(rel)
         return fsio.resolve_inside(self.target, rel)
 
     def read_bytes(self, rel: str) -> bytes | None:
@@ -100,10 +103,11 @@ class Context:
         path.parent.mkdir(parents=True, exist_ok=True)
         fsio.atomic_write(path, self.masker(content.decode()).encode())
 
-    def remove(self, rel: str) -> int:
-        """Delete a file or folder under the target (no backup: caches only). Bytes freed."""
+    def remove(self, rel: str, *, measure: bool = True) -> int:
+        """Delete a file or folder under the target (no backup: caches only). Bytes freed
+        (0 without ``measure``)."""
         self._ensure_baseline()
-        return fsio.remove_path(self.path(rel))
+        return fsio.remove_path(self.path(rel), measure=measure)
 
     def write_log(self, name: str, text: str) -> Path:
         """A masked log file under .maestro/logs/; returns its path."""
@@ -112,13 +116,25 @@ class Context:
         return path
 
     def apply_changes(self, changes: list[Change]) -> None:
-        """The default apply: writes, deletions and actions, in plan order."""
+        """The default apply: writes, deletions and actions, in plan order.
+
+        Within one apply, folders already seen to be real (no symlink) are remembered, so a
+        cache clean of thousands of paths costs one lstat per new folder; the memory ends with
+        the apply, so a folder swapped for a link later is caught by the full check again.
+        """
+        self._resolver = fsio.InsideResolver(self.target)
+        try:
+            self._apply_each(changes)
+        finally:
+            self._resolver = None
+
+    def _apply_each(self, changes: list[Change]) -> None:
         for change in changes:
             if change.action == "run" and change.run is not None:
                 self._ensure_baseline()
                 change.run(self)
             elif change.action == "delete":
-                self.remove(change.path)
+                self.remove(change.path, measure=False)  # the plan already sized it
             elif change.content is not None:
                 if change.output:
                     self.write_output(change.path, change.content)

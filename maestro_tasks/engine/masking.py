@@ -31,41 +31,53 @@ class Masker:
 
     def __init__(self, values: Iterable[str] = ()):
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._fragments: set[str] = set()
+        self._patterns: dict[tuple[frozenset[str], frozenset[str]], re.Pattern[str]] = {}
         self.add(*values)
 
     def add(self, *values: str) -> None:
         new = {v for v in values if isinstance(v, str) and len(v) >= 3} - self._values
         if new:
             self._values |= new
-            self._pattern = None
+            self._fragments |= {v[i:i + _FRAGMENT] for v in new if len(v) >= _FRAGMENT_FROM
+                                for i in range(len(v) - _FRAGMENT + 1)}
 
     @property
     def values(self) -> frozenset[str]:
         return frozenset(self._values)
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        if self._pattern is None and self._values:
+    def _compiled(self, values: frozenset[str], fragments: frozenset[str]) -> re.Pattern[str]:
+        key = (values, fragments)
+        pattern = self._patterns.get(key)
+        if pattern is None:
             parts = []
             # Longest first, so a secret that contains another is replaced whole.
-            for v in sorted(self._values, key=len, reverse=True):
+            for v in sorted(values, key=len, reverse=True):
                 esc = re.escape(v)
                 if len(v) < _WHOLE_TOKEN_BELOW:
                     esc = rf"{_LEFT}{esc}{_RIGHT}"
                 parts.append(esc)
             # Tools shorten long values ("'qico7CkhtebB...J0yjVQmUQ'" in a pytest assertion):
             # every run of _FRAGMENT characters from inside a long secret is masked too.
-            fragments = {v[i:i + _FRAGMENT] for v in self._values if len(v) >= _FRAGMENT_FROM
-                         for i in range(len(v) - _FRAGMENT + 1)}
             parts.extend(re.escape(f) for f in sorted(fragments))
-            self._pattern = re.compile("|".join(parts))
-        return self._pattern
+            if len(self._patterns) >= 256:
+                self._patterns.clear()
+            pattern = self._patterns[key] = re.compile("|".join(parts))
+        return pattern
 
     def __call__(self, text: str) -> str:
-        pattern = self._compiled()
-        if pattern is None or not text:
+        if not text or not self._values:
             return text
-        return pattern.sub(lambda m: mask_value(m.group(0)), text)
+        # Only what occurs in this text goes into its pattern: an alternation of every known
+        # secret and fragment costs O(alternatives) per character, and a run can know thousands
+        # of secrets (tens of thousands of fragments). Fragments are found by a sliding window.
+        present = frozenset(v for v in self._values if v in text)
+        frags = self._fragments
+        found = frozenset(w for w in (text[i:i + _FRAGMENT]
+                                      for i in range(len(text) - _FRAGMENT + 1)) if w in frags)
+        if not present and not found:
+            return text
+        return self._compiled(present, found).sub(lambda m: mask_value(m.group(0)), text)
 
     def deep(self, obj: Any) -> Any:
         """Mask every string inside a JSON-like structure."""

@@ -73,12 +73,14 @@ def group(findings: Findings, template: dict[str, rules.Rule]) -> list[Group]:
     buckets: dict[tuple, list[Occurrence]] = {}
     for node, occs in members.items():
         buckets.setdefault(root(node), []).extend(occs)
-    ordered = sorted(buckets.values(), key=lambda occs: min(findings.occurrences.index(o) for o in occs))
+    # Positions by identity: list.index compares dataclasses field by field, O(n) per lookup.
+    position = {id(o): i for i, o in enumerate(findings.occurrences)}
+    ordered = sorted(buckets.values(), key=lambda occs: min(position[id(o)] for o in occs))
     template_order = list(template)
     taken = {v for v in findings.refs if not any(o.var == v for o in findings.occurrences)}
     groups: list[Group] = []
     for occs in ordered:
-        occs.sort(key=findings.occurrences.index)
+        occs.sort(key=lambda o: position[id(o)])
         explicit = next((o.var for o in occs if o.var), None)
         if explicit:
             name = explicit

@@ -49,8 +49,28 @@ def _yaml():
     return YAML(typ="safe", pure=True)
 
 
+_PARSED: dict[tuple[str, bytes, bool], SourceDoc] = {}
+_PARSED_MAX = 16
+
+
 def parse(rel: str, data: bytes, *, require_mapping: bool = True) -> SourceDoc:
-    """Parse ``data`` (the bytes of ``rel``): InputError with file:line on any problem."""
+    """Parse ``data`` (the bytes of ``rel``): InputError with file:line on any problem.
+
+    Memoised on the exact bytes: one run parses the same original and rewritten files from
+    several steps (analysis, baseline, verify, .env.example), and parsing is most of its time.
+    Callers only read the returned tree.
+    """
+    key = (rel, data, require_mapping)
+    doc = _PARSED.get(key)
+    if doc is None:
+        doc = _parse(rel, data, require_mapping=require_mapping)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = doc
+    return doc
+
+
+def _parse(rel: str, data: bytes, *, require_mapping: bool = True) -> SourceDoc:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 

@@ -78,7 +78,8 @@ def find_caches(target: Path, extra_pruned: Iterable[str] = ()) -> list[CacheEnt
 
 
 def _rel(root: str, path: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
+    # Every path here was built by scandir under root: slicing is exact, relpath is costly.
+    return path[len(root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
 
 
 def summarize(entries: list[CacheEntry]) -> dict[str, int]:

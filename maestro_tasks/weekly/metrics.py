@@ -19,10 +19,14 @@ KEYS = ("tests_collected", "tests_passed", "tests_failed", "collection_errors",
 
 def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every domain's numbers, taken with the same per-target settings the tasks use."""
+    from concurrent.futures import ThreadPoolExecutor
+
     values: dict[str, Any] = dict.fromkeys(KEYS)
-    for domain in DOMAINS:
-        module = importlib.import_module(f"maestro_tasks.{domain}.metrics")
-        values.update(module.baseline_metrics(target, settings))
+    modules = [importlib.import_module(f"maestro_tasks.{d}.metrics") for d in DOMAINS]
+    # Each domain mostly waits on its own subprocess (pytest, compose): measure them together.
+    with ThreadPoolExecutor(len(modules)) as pool:
+        for part in pool.map(lambda m: m.baseline_metrics(target, settings), modules):
+            values.update(part)
     return values
 
 

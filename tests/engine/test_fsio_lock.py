@@ -113,3 +113,25 @@ def test_remove_path_reports_a_folder_it_cannot_delete_fake_unlink(tmp_path):
         os.unlink = real_unlink
     assert (cache / "m.pyc").exists()
     assert remove_path(cache) == 10 and not cache.exists()
+
+
+def test_context_paths_refuse_links_in_any_parent_folder(tmp_path):
+    """The per-run resolver's shortcut never lets a symlinked folder lead out of the target."""
+    from maestro_tasks.engine import Context
+
+    outside = tmp_path / "outside"
+    (outside / "pkg").mkdir(parents=True)
+    target = tmp_path / "target"
+    (target / "src").mkdir(parents=True)
+    (target / "src" / "real").mkdir()
+    (target / "src" / "link").symlink_to(outside)
+    ctx = Context(target=target)
+    assert ctx.path("src/real/__pycache__") == target / "src" / "real" / "__pycache__"
+    for rel in ("src/link/pkg/__pycache__", "src/link", "../outside/pkg", str(outside)):
+        with pytest.raises(InputError):
+            ctx.path(rel)
+    # A folder seen as real, later replaced by a link, is still caught for new children.
+    (target / "src" / "real").rmdir()
+    (target / "src" / "real").symlink_to(outside)
+    with pytest.raises(InputError):
+        ctx.path("src/real/pkg/x.pyc")
