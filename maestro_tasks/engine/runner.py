@@ -33,10 +33,9 @@ class TaskSpec:
 
 def _default_summary(changes: list[Change], criteria: list[Criterion], check: bool) -> str:
     if changes:
-        verb = "would" if check else "did"
         head = "; ".join(c.summary for c in changes[:3])
         more = f" (+{len(changes) - 3} more)" if len(changes) > 3 else ""
-        return f"{head}{more}" if not check else f"{verb}: {head}{more}"
+        return f"would: {head}{more}" if check else f"{head}{more}"
     met = sum(1 for c in criteria if c.met)
     return f"nothing to do; {met}/{len(criteria)} criteria met" if criteria else "nothing to do"
 

@@ -42,7 +42,7 @@ def _status_steps(ctx):
     return status_steps(ctx)
 
 
-UP_SPEC = SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe)
+UP_SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe)
 DOWN_SPEC = TaskSpec("week1.down", _down_steps)
 STATUS_SPEC = TaskSpec("week1.status", _status_steps)
 
