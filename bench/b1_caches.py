@@ -190,7 +190,8 @@ def shell(cmd: list[str] | str, root: Path) -> None:
 def bench(runs: int, quick: bool, log) -> Figure:
     tree = Tree(scale=0.1 if quick else 1.0)
     fig = Figure("B1", "cache clearing on a generated tree")
-    work = scratch("b1", memory=True)
+    # BENCH_B1_ON_DISK=1 puts the tree on the working disk instead of a tmpfs.
+    work = scratch("b1", memory=os.environ.get("BENCH_B1_ON_DISK") != "1")
     fig.extra["filesystem"] = filesystem(work)
     state: dict[str, Any] = {"n": 0}
 

@@ -147,8 +147,11 @@ def measure(figure: Figure, variants: dict[str, Variant], runs: int, warmup: int
 
 
 def cli_env() -> dict[str, str]:
-    """The environment every CLI run gets: no colours, no CI flag, the venv first on PATH."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "FORCE_COLOR")}
+    """The environment every CLI run gets: no colours, no CI flag, the venv first on PATH, and
+    bytecode caching on as on a user's machine (a PYTHONDONTWRITEBYTECODE in the environment
+    would make every run recompile the suite, which no user pays after the first run)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CI", "FORCE_COLOR", "PYTHONDONTWRITEBYTECODE")}
     env["NO_COLOR"] = "1"
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env

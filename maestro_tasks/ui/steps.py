@@ -238,11 +238,13 @@ class ServeStep(BaseStep):
             return [Criterion("served with 200", None, reason),
                     Criterion("rendered", None, reason)]
         browser = find_browser()
-        results: list[ServeResult] = []
         for app in run.apps:
             _say(ctx, f"{app.rel}: serve check …")
-            result = serve_check(ctx.target, app, browser=browser)
-            results.append(result)
+        # Each check mostly waits on its own server and browser: run them side by side.
+        with ThreadPoolExecutor(max(1, len(run.apps))) as pool:
+            results: list[ServeResult] = list(pool.map(
+                lambda app: serve_check(ctx.target, app, browser=browser), run.apps))
+        for app, result in zip(run.apps, results):
             if not ctx.check:
                 ctx.write_log(f"{app.slug}-serve.log", result.log)
             if not result.served and result.log.strip():
