@@ -65,7 +65,7 @@ class Diagnosis:
         return self.after or self.before
 
 
-def _as_words(value: Any) -> list[str]:
+def as_words(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
@@ -140,7 +140,7 @@ def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
                                     f"it is the command-line flag {flag}",
                                     f"moved into addopts as {flag}={mode}"))
             edits.append(Edit("remove", key))
-            if mode in IMPORT_MODES and f"{flag}={mode}" not in _as_words(values.get("addopts")):
+            if mode in IMPORT_MODES and f"{flag}={mode}" not in as_words(values.get("addopts")):
                 edits.append(Edit("addopt", "addopts", (f"{flag}={mode}",)))
             continue
         canonical = key.replace("-", "_")
@@ -153,7 +153,7 @@ def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
             findings.append(Finding("unknown-key", f"{key} is not a pytest setting here (typo, or "
                                     "a plugin that is not installed)",
                                     f"fix or remove {key} in {eff.name}"))
-    testpaths = _as_words(values.get("testpaths"))
+    testpaths = as_words(values.get("testpaths"))
     if testpaths:
         matches = {p: _testpath_matches(target, p) for p in testpaths}
         kept = [p for p in testpaths if matches[p]]
@@ -201,7 +201,7 @@ def virtual_values(values: dict[str, Any], edits: list[Edit]) -> dict[str, list[
         elif edit.op == "rename" and edit.key in out:
             out[edit.value[0]] = out.pop(edit.key)
         elif edit.op == "addopt":
-            out["addopts"] = _as_words(out.get("addopts")) + list(edit.value)
+            out["addopts"] = as_words(out.get("addopts")) + list(edit.value)
     return out
 
 
@@ -212,7 +212,7 @@ def overrides_for(target: Path, discovery: Discovery, edits: list[Edit]) -> Over
     new = virtual_values(values, edits)
 
     def ini_value(key: str, value: Any) -> str:
-        words = _as_words(value) if key in ("pythonpath", "testpaths", "addopts") else None
+        words = as_words(value) if key in ("pythonpath", "testpaths", "addopts") else None
         if key == "pythonpath":
             # absolute: -o paths resolve against the config file's folder, which may be os.devnull's
             words = [str((target / w).resolve()) for w in words or []]
@@ -231,8 +231,8 @@ def overrides_for(target: Path, discovery: Discovery, edits: list[Edit]) -> Over
         if key in FLAG_KEYS:
             continue
         if key == "addopts":
-            old_words = _as_words(values.get("addopts"))
-            new_words = _as_words(new.get("addopts"))
+            old_words = as_words(values.get("addopts"))
+            new_words = as_words(new.get("addopts"))
             if new_words[:len(old_words)] == old_words:
                 cli += new_words[len(old_words):]  # appended flags act the same on the CLI
                 continue
@@ -300,7 +300,7 @@ def path_candidates(target: Path, discovery: Discovery,
     """pythonpath values worth trying, smallest first: each root an error points at, ``.``,
     ``src``, then all error roots together."""
     eff = discovery.effective
-    current = _as_words(eff.values.get("pythonpath")) if eff and discovery.inside_target else []
+    current = as_words(eff.values.get("pythonpath")) if eff and discovery.inside_target else []
     # entries that point nowhere are dropped, the rest kept
     current = [p for p in current if (target / p).exists()]
     error_roots: list[str] = []
@@ -326,7 +326,7 @@ def search(target: Path, discovery: Discovery, before: ProbeResult, findings: li
     eff = discovery.effective
     values = eff.values if eff is not None and discovery.inside_target else {}
     current_mode = next((w.split("=", 1)[1] for w in
-                         _as_words(virtual_values(values, structural).get("addopts"))
+                         as_words(virtual_values(values, structural).get("addopts"))
                          if w.startswith("--import-mode=")), None)
 
     def make(extra: list[Edit], label: str, size: int) -> Candidate:

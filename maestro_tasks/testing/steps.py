@@ -222,7 +222,7 @@ def _effective_pythonpath(ctx: Context, interp: interpreter.Interpreter) -> list
     discovery = config.discover(ctx.target, interp.pytest_tuple)
     if not discovery.inside_target:
         return []
-    return diagnose._as_words(discovery.values().get("pythonpath"))
+    return diagnose.as_words(discovery.values().get("pythonpath"))
 
 
 class SmokeStep(BaseStep):
