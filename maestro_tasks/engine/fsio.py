@@ -195,6 +195,27 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_SCRATCH = re.compile(r"maestro-[a-z]+-(\d+)-")
+
+
+def scratch_dir(purpose: str) -> Path:
+    """A private (0700) scratch folder in the system temp dir, named after this PID.
+
+    A run killed by SIGKILL cannot remove its scratch folder, which may hold copies of files
+    with secrets in them; every new one first removes those whose creator is gone.
+    """
+    base = tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        names = []
+    for name in names:
+        match = _SCRATCH.match(name)
+        if match and not _alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"maestro-{purpose}-{os.getpid()}-"))
+
+
 def sweep_stale_temps(folder: Path) -> int:
     """Delete the temp files that a killed writer left in ``folder``; returns how many.
 

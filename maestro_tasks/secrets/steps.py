@@ -12,10 +12,10 @@ import os
 import shutil
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
+from ..engine.fsio import scratch_dir
 from ..stack.compose import default_files
 from . import compare, compose_cli, core, detect, envfile, gitignore, rules, yamlsrc
 
@@ -307,7 +307,7 @@ class ComposeStep(_SecretsStep):
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]
         rel = env_rel(ctx)
-        tmp = Path(tempfile.mkdtemp(prefix="maestro-secrets-"))
+        tmp = scratch_dir("secrets")
         try:
             os.chmod(tmp, 0o700)
             files = []

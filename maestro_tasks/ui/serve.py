@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..engine.fsio import scratch_dir
 from .discovery import NEXT, VITE, App
 from .outputs import check_output
 
@@ -298,7 +299,7 @@ def rendered_content(dom: str, root_id: str | None) -> tuple[bool, str]:
 def render_check(browser: str, url: str, app: App, *, timeout: float = DEFAULT_TIMEOUT_S
                  ) -> tuple[bool, str]:
     """Load ``url`` in headless Chromium (``--dump-dom``) and look for the app's content."""
-    profile = tempfile.mkdtemp(prefix="maestro-chromium-")
+    profile = str(scratch_dir("chromium"))
     argv = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

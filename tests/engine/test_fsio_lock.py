@@ -135,3 +135,22 @@ def test_context_paths_refuse_links_in_any_parent_folder(tmp_path):
     (target / "src" / "real").symlink_to(outside)
     with pytest.raises(InputError):
         ctx.path("src/real/pkg/x.pyc")
+
+
+def test_scratch_dirs_of_dead_runs_are_removed(tmp_path, monkeypatch):
+    """A SIGKILLed run's scratch folder (copies of secret files) goes at the next run."""
+    import tempfile
+
+    from maestro_tasks.engine.fsio import scratch_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f"maestro-secrets-{dead}-abc"
+    stale.mkdir()
+    (stale / "orig.env").write_text("X=1\n")
+    live = tmp_path / f"maestro-secrets-{os.getpid()}-def"
+    live.mkdir()
+    fresh = scratch_dir("secrets")
+    assert not stale.exists() and live.exists()
+    assert fresh.parent == tmp_path and fresh.stat().st_mode & 0o777 == 0o700
