@@ -312,7 +312,7 @@ def stack_criteria(ctx: Context, stack: Stack, services: list[str],
 class UpStep(_StackStep):
     """`docker compose up -d --wait` unless every service already runs healthy, as configured."""
 
-    name = "up"
+    name = "compose-up"
     started = False  # planned a `compose up` this run: keep the change's summary
 
     def _services(self, ctx: Context, stack: Stack) -> list[str]:

@@ -41,7 +41,7 @@ def test_up_is_healthy_idempotent_and_down_cleans_up(cli, make_stack, docker_eng
     first = cli("week1.up", "--target", str(target), "--timeout", "60", "--json")
     assert first.returncode == 0, first.stdout + first.stderr
     doc = _json(first)
-    up = _step(doc, "up")
+    up = _step(doc, "compose-up")
     assert up["status"] == "changed"
     assert all(c["met"] for c in up["criteria"])
     assert up["data"] == {"services_total": 2, "services_running": 2, "services_healthy": 2}
@@ -59,7 +59,7 @@ def test_up_is_healthy_idempotent_and_down_cleans_up(cli, make_stack, docker_eng
     assert second.returncode == 0, second.stdout + second.stderr
     doc2 = _json(second)
     assert [s["status"] for s in doc2["steps"]] == ["ok", "ok"]
-    assert _step(doc2, "up")["changes"] == []
+    assert _step(doc2, "compose-up")["changes"] == []
     assert _project_ids(docker_engine, project) == ids  # nothing recreated
 
     # fix-secrets records when it changed the secrets; the volume is older than that now.
@@ -108,7 +108,7 @@ def test_check_mode_starts_nothing(cli, make_stack, docker_engine):
     unset = cli("week1.up", "--target", str(target))
     assert unset.returncode == 1
     assert "unset: WEB_PASSWORD (add them to .env or run week1.fix-secrets)" in unset.stdout
-    assert "skipped  up: not attempted: preflight failed" in unset.stdout
+    assert "skipped  compose-up: not attempted: preflight failed" in unset.stdout
     assert _project_ids(docker_engine, project) == []
 
 
@@ -116,7 +116,7 @@ def test_service_selection_starts_only_it_and_its_dependencies(cli, make_stack, 
     target, project = make_stack()
     res = cli("week1.up", "--target", str(target), "--service", "web", "--json")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert _step(_json(res), "up")["data"]["services_total"] == 1
+    assert _step(_json(res), "compose-up")["data"]["services_total"] == 1
     names = [c.name for c in docker_engine.containers.list(
         filters={"label": f"com.docker.compose.project={project}"})]
     assert names == [f"{project}-web-1"]
@@ -146,7 +146,7 @@ def test_unhealthy_service_fails_with_its_log_tail(cli, make_stack, docker_engin
     assert res.returncode == 1, res.stdout + res.stderr
     assert elapsed < 60
     out = res.stdout
-    assert "failed   up: sick not healthy within 8s" in out
+    assert "failed   compose-up: sick not healthy within 8s" in out
     assert "sick-service-started" in out and "database-unreachable" in out  # log tail
     assert "probe-said-no" in out  # last healthcheck output
     assert "Traceback" not in out + res.stderr
@@ -164,7 +164,7 @@ def test_taken_host_port_fails_preflight_naming_it(cli, make_stack, docker_engin
     pre = _step(doc, "preflight")
     assert pre["status"] == "failed"
     assert f"host port {port}/tcp for web is already in use" in pre["summary"]
-    assert _step(doc, "up")["status"] == "skipped"
+    assert _step(doc, "compose-up")["status"] == "skipped"
     assert _project_ids(docker_engine, project) == []
 
 
@@ -188,7 +188,7 @@ def test_example_stack_names_the_images_it_cannot_get(cli, example_copy, docker_
                        cwd=example_copy, capture_output=True, timeout=120)
     assert "Traceback" not in res.stdout + res.stderr
     doc = _json(res)
-    up = _step(doc, "up")
+    up = _step(doc, "compose-up")
     if up["status"] == "ok" or up["status"] == "changed":
         pytest.skip("this engine can pull the example's images")  # a machine with a registry
     assert up["status"] in ("skipped", "failed")
