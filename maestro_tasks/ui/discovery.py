@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..engine import InputError, UsageError
-from ..engine.fsio import resolve_inside
+from ..engine.fsio import read_bytes, resolve_inside
 
 VITE, NEXT, OTHER = "vite", "next", "other"
 FRAMEWORK_LABELS = {VITE: "Vite", NEXT: "Next.js", OTHER: "other"}
@@ -73,15 +73,13 @@ class Discovery:
 
 def read_package_json(target: Path, rel_dir: str) -> dict[str, Any]:
     rel = f"{rel_dir}/package.json"
-    path = target / rel
+    data = read_bytes(target, rel)  # refuses a link that leaves the target
+    if data is None:
+        raise InputError(rel, "not found")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(rel, "not found") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(rel, "is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(rel, f"cannot be read: {exc.strerror}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -144,3 +144,23 @@ def test_python_setting_in_pyproject_chooses_the_interpreter(tmp_path):
     result = doc(fix("--check", "--json", target=target))
     summary = step(result, "interpreter")["summary"]
     assert "setting python" in summary and "-I" in summary
+
+
+def test_a_test_that_prints_an_env_secret_leaks_it_into_no_report(tmp_path):
+    secret = "Qc7Lm2Vx9Tr4Kp8Wz3Hs6Nd1Yb5Fj0Ga"
+    target = tmp_path / "proj"
+    shutil.copytree(SAMPLES / "src_layout_ini", target)
+    (target / ".env").write_text(f"POSTGRES_PASSWORD={secret}\n")
+    (target / "tests" / "test_leaky.py").write_text(
+        "def test_leaky():\n"
+        f"    value = {secret!r}\n"
+        "    print('connecting with', value)\n"
+        "    assert value == 'something else'\n")
+    res = fix("--json", target=target)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert doc(res)["steps"][-1]["data"]["failed"] == 1
+    written = {name: (target / name).read_text() for name in
+               ("TEST_STATUS.md", "test-results.txt", ".maestro/junit.xml")}
+    for name, text in {**written, "stdout": res.stdout, "stderr": res.stderr}.items():
+        assert secret not in text and secret[:12] not in text, name
+    assert "Qc…(32)" in written["test-results.txt"]

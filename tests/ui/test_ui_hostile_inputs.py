@@ -38,3 +38,14 @@ def test_metrics_without_settings_read_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.maestro-tasks]\nui_apps = ["web/portal"]\n')
     assert baseline_metrics(tmp_path)["uis_total"] == 1
     assert baseline_metrics(tmp_path, {})["uis_total"] == 0
+
+
+def test_package_json_linked_outside_the_target_is_refused(tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"scripts": {"build": "node build.js"}}))
+    target = tmp_path / "t"
+    (target / "ui" / "web").mkdir(parents=True)
+    (target / "ui" / "web" / "package.json").symlink_to(outside)
+    with pytest.raises(InputError) as err:
+        discover(target, {})
+    assert err.value.path == "ui/web/package.json" and "outside the target" in err.value.message
