@@ -22,7 +22,7 @@ def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, A
     from concurrent.futures import ThreadPoolExecutor
 
     values: dict[str, Any] = dict.fromkeys(KEYS)
-    modules = [importlib.import_module(f"maestro_tasks.{d}.metrics") for d in DOMAINS]
+    modules = [importlib.import_module(f"..{d}.metrics", __package__) for d in DOMAINS]
     # Each domain mostly waits on its own subprocess (pytest, compose): measure them together.
     with ThreadPoolExecutor(len(modules)) as pool:
         for part in pool.map(lambda m: m.baseline_metrics(target, settings), modules):
@@ -32,6 +32,6 @@ def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, A
 
 def baseline_probe(ctx: Any) -> dict[str, Any]:
     """The engine's baseline hook: what the target looked like before week 1 touched it."""
-    from maestro_tasks.engine.state import utc_now_iso
+    from ..engine.state import utc_now_iso
 
     return {"measured_at": utc_now_iso(), **measure(ctx.target, ctx.settings)}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from maestro_tasks.engine import (
+from ..engine import (
     BaseStep, Change, Criterion, StepFailed, StepSkipped, TaskSpec, UsageError,
 )
-from maestro_tasks.engine.context import Context
+from ..engine.context import Context
 
 
 def task_criteria(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> list[Criterion]:
@@ -80,9 +80,9 @@ class WriteReport(BaseStep):
         self.output = output
 
     def plan(self, ctx: Context) -> list[Change]:
-        from maestro_tasks import __version__
-        from maestro_tasks.engine.state import utc_now_iso
-        from maestro_tasks.resources import template
+        from .. import __version__
+        from ..engine.state import utc_now_iso
+        from ..resources import template
 
         from .metrics import measure
         from .report import render
@@ -125,7 +125,7 @@ class WriteWorkflow(BaseStep):
     def _content(self) -> bytes:
         from string import Template
 
-        from maestro_tasks.resources import template
+        from ..resources import template
 
         return Template(template("github-workflow.yml")).substitute(install=self.install).encode()
 
