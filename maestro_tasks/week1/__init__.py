@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 # In run order. Each module exposes TASKS, the invoke tasks it contributes.
-_MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "checks", "pipeline")
+_MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "issues", "checks", "pipeline")
 
 
 def collection():
