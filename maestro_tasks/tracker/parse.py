@@ -29,7 +29,7 @@ REQUIRED_FIELDS = ("priority",)
 REQUIRED_SECTIONS = ("problem", "acceptance criteria")
 ACCEPTANCE = "acceptance criteria"
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # a closing ### needs a space
 _LOOKS_LIKE_ISSUE = re.compile(r"issue\s*[#\d]", re.I)
 _ISSUE = re.compile(r"^Issue\s+#(\d+)\s*:\s*(\S.*?)\s*$")
 # **Key**: value  or  **Key:** value
