@@ -30,7 +30,7 @@ REQUIRED_SECTIONS = ("problem", "acceptance criteria")
 ACCEPTANCE = "acceptance criteria"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # a closing ### needs a space
-_LOOKS_LIKE_ISSUE = re.compile(r"issue\s*[#\d]", re.I)
+_LOOKS_LIKE_ISSUE = re.compile(r"issue\b", re.I)
 _ISSUE = re.compile(r"^Issue\s+#(\d+)\s*:\s*(\S.*?)\s*$")
 # **Key**: value  or  **Key:** value
 _KEY = re.compile(r"^\*\*([^*\n]+?)(?::\*\*|\*\*\s*:)[ \t]*(.*?)\s*$")
@@ -184,9 +184,13 @@ def parse(text: str, path: str = "CRITICAL_ISSUES.md") -> list[Entry]:
         if _RULE.match(line):
             close()
             continue
-        if current is None:
-            continue
         key = _KEY.match(line)
+        if current is None:
+            if key and key.group(1).strip().lower() in REQUIRED_FIELDS:
+                # An entry whose heading is mistyped must not vanish silently.
+                raise InputError(path, f"**{key.group(1).strip()}** outside an issue entry: "
+                                       "is the heading above it `### Issue #N: Title`?", lineno)
+            continue
         if key:
             in_section = current.key(path, key.group(1), key.group(2), lineno)
             continue

@@ -109,7 +109,8 @@ def _assignee_refused(issue: Mapping[str, Any], spec: IssueSpec) -> bool:
 
 
 def _send(call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, Any],
-          entry: int, result: SyncResult, refused: set[int]) -> dict[str, Any]:
+          entry: int, result: SyncResult, refused: set[int],
+          current: dict[str, Any] | None = None) -> dict[str, Any]:
     """One create / update; an assignee GitHub rejects (422) is dropped with a warning."""
     try:
         return call(payload)
@@ -120,6 +121,8 @@ def _send(call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, A
         refused.add(entry)
         result.warnings.append(f"Issue #{entry}: GitHub refused assignee {login} ({exc}); "
                                "left unassigned")
+        if not payload and current is not None:
+            return current  # the assignee was the only change
         return call(payload)
 
 
@@ -164,7 +167,7 @@ def apply_sync(gh: GitHub, repo: str, entries: list[Entry], snap: Snapshot, *, s
             continue
         number = issue["number"]
         issue = _send(lambda p: gh.update_issue(repo, number, p), payload, entry.number, result,
-                      refused)
+                      refused, current=issue)
         if "assignees" in payload and _assignee_refused(issue, spec):
             refused.add(entry.number)
             result.warnings.append(f"Issue #{entry.number}: GitHub did not assign "

@@ -68,6 +68,8 @@ GOOD_TAIL = "**Priority**: HIGH\n**Problem**:\ntext\n**Acceptance Criteria**:\n-
      "given twice"),
     ("### Issue #1: A\n" + GOOD_TAIL + "```python\nx = 1\n", 7, "never closed"),
     ("# Nothing here\n\nJust prose.\n", None, "no issue entries"),
+    ("### Isue #1: typo in the heading\n" + GOOD_TAIL, 2, "outside an issue entry"),
+    ("### Issue three: no number\n" + GOOD_TAIL, 1, "malformed issue heading"),
 ])
 def test_a_malformed_entry_names_its_line(text, line, words):
     with pytest.raises(InputError) as info:
