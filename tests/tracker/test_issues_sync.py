@@ -137,7 +137,8 @@ def test_the_token_never_appears_in_any_output_json_or_file(target, fake, tmp_pa
     outputs["check"] = run_issues(target, "--check", "--diff", fake=fake)
     outputs["apply"] = run_issues(target, fake=fake)
     outputs["json"] = run_issues(target, "--json", fake=fake)
-    outputs["verify"] = run_issues(target, "--json", fake=fake, task="week1.report")
+    outputs["report"] = run_issues(target, "--json", fake=fake, task="week1.report")
+    outputs["verify"] = run_issues(target, "--json", fake=fake, task="week1.verify")
     # Wrong token (401) and rate-limit failures are error paths with messages of their own.
     outputs["bad-token"] = run_issues(target, "--json", fake=fake, token=TOKEN[::-1])
     outputs["gh-token-var"] = run_issues(target, fake=fake, token=None,
