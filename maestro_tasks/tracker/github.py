@@ -85,6 +85,19 @@ def resolve_token(env: Mapping[str, str] | None = None,
     return None, ""
 
 
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib copies every header, Authorization included, onto a redirect: only follow one
+    that stays on the API origin; any other surfaces as the 3xx answer itself."""
+
+    def __init__(self, origin: tuple[str, str]):
+        self.origin = origin
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        if urllib.parse.urlsplit(newurl)[:2] != self.origin:
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class GitHub:
     """The REST subset. ``sleep`` and ``clock`` are injectable so waits can be proven."""
 
@@ -97,6 +110,7 @@ class GitHub:
         self._origin = urllib.parse.urlsplit(self.base)[:2]
         self.timeout, self.max_retries, self.max_wait_s = timeout, max_retries, max_wait_s
         self._sleep, self._clock = sleep, clock
+        self._opener = urllib.request.build_opener(_SameOriginRedirects(self._origin))
         self.writes = 0  # requests that change something: counted for the step's evidence
         self.waited_s = 0.0
 
@@ -124,7 +138,7 @@ class GitHub:
                 **({"Content-Type": "application/json"} if data is not None else {}),
             })
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with self._opener.open(req, timeout=self.timeout) as resp:
                     raw = resp.read()
                     if method != "GET":
                         self.writes += 1

@@ -29,6 +29,7 @@ class FakeGitHub:
         self.rate_limited: list[float] = []       # when each rate-limit refusal was sent
         self.rate_limit_next = 0                  # refuse this many next requests (403)
         self.rate_limit_reset_in = 2              # seconds until x-ratelimit-reset
+        self.redirect_to: str | None = None       # answer every request with a 302 there
         self._next = 1
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -177,7 +178,10 @@ class FakeGitHub:
                                           "query": query, "body": body, "auth_ok": auth_ok,
                                           "at": time.time()})
                     headers: dict[str, str] = {}
-                    if not auth_ok:
+                    if fake.redirect_to:
+                        status, doc = 302, {"message": "Moved"}
+                        headers = {"Location": fake.redirect_to + self.path}
+                    elif not auth_ok:
                         status, doc = 401, {"message": "Bad credentials"}
                     elif fake.rate_limit_next > 0:
                         fake.rate_limit_next -= 1

@@ -35,6 +35,16 @@ def test_a_link_off_the_api_origin_is_not_followed(fake):
         gh.request("GET", "http://203.0.113.9/repos/acme/maestro-ml/issues")
 
 
+def test_a_redirect_off_the_api_origin_does_not_carry_the_token(fake):
+    from fake_github import FakeGitHub
+
+    with FakeGitHub(TOKEN) as elsewhere:
+        fake.redirect_to = elsewhere.url
+        with pytest.raises(GitHubError, match="answered 302"):
+            client(fake).labels("acme/maestro-ml")
+        assert elsewhere.requests == []
+
+
 def test_rate_limit_waits_for_the_reset_and_gives_up_when_bounded(fake):
     waits = []
     fake.rate_limit_next = 1
