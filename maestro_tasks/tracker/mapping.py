@@ -23,7 +23,8 @@ MANAGED_PREFIXES = ("priority:", "severity:", "area:")
 _ROLE_WORDS = {"engineer", "engineers", "engineering", "team", "lead", "developer", "developers",
                "dev", "owner", "squad"}
 _UNASSIGNED = {"", "tbd", "unassigned", "none", "n/a", "-", "?"}
-_COLORS = {"critical": "b60205", "high": "d93f0b", "medium": "fbca04", "low": "0e8a16"}
+_COLORS = {"critical": "b60205", "blocker": "b60205", "p0": "b60205", "high": "d93f0b",
+           "p1": "d93f0b", "medium": "fbca04", "p2": "fbca04", "low": "0e8a16", "p3": "0e8a16"}
 _AREA_COLOR = "1d76db"
 _ITEM = re.compile(r"^(\s*[-*+]\s+\[)([ xX])(\]\s+)(.*?)\s*$")
 
@@ -36,8 +37,8 @@ class IssueSpec:
     title: str
     body: str
     labels: tuple[str, ...]
-    assignee: str | None
-    role: str | None
+    assignees: tuple[str, ...]
+    unassigned: tuple[str, ...]  # roles with no login in the owners table
 
 
 def marker_of(body: str | None) -> int | None:
@@ -55,20 +56,41 @@ def role_of(entry: Entry) -> str | None:
     return None if role.lower() in _UNASSIGNED else role
 
 
+def roles_of(entry: Entry) -> list[str]:
+    """``"QA Engineer + Backend Engineer"`` → both; ``"2 Backend Engineers"`` → Backend Engineer."""
+    out: list[str] = []
+    for part in re.split(r"\s*(?:\+|,|&|/|\band\b)\s*", role_of(entry) or ""):
+        part = re.sub(r"^\d+\s+", "", part.strip())
+        part = re.sub(r"(?i)\b(engineer|developer|lead|owner)s\b", r"\1", part)
+        if part and part.lower() not in _UNASSIGNED and part not in out:
+            out.append(part)
+    return out
+
+
 def area_of(entry: Entry) -> str:
     explicit = entry.field("area")
     if explicit:
         return slug(explicit)
-    words = [w for w in re.split(r"[\s/]+", role_of(entry) or "") if w.lower() not in _ROLE_WORDS]
+    roles = roles_of(entry)
+    words = [w for w in (roles[0] if roles else "").split() if w.lower() not in _ROLE_WORDS]
     return slug(" ".join(words))
+
+
+_LEVEL = re.compile(r"(?i)\b(p[0-4]|critical|blocker|high|medium|low)\b")
+
+
+def level(value: str) -> str:
+    """One label value per level: ``"P0 - BLOCKING"`` → ``p0``, ``"🔴 CRITICAL"`` → ``critical``."""
+    match = _LEVEL.search(value)
+    return match.group(1).lower() if match else slug(value)
 
 
 def labels_of(entry: Entry) -> tuple[str, ...]:
     labels = []
     for prefix, value in (("priority", entry.field("priority")),
                           ("severity", entry.field("severity"))):
-        if value and slug(value):
-            labels.append(f"{prefix}:{slug(value)}")
+        if value and level(value):
+            labels.append(f"{prefix}:{level(value)}")
     if area_of(entry):
         labels.append(f"area:{area_of(entry)}")
     return tuple(labels)
@@ -147,15 +169,16 @@ def render_body(entry: Entry, *, source: str, numbers: Mapping[int, int],
 
 def desired(entry: Entry, *, source: str, owners: Mapping[str, str], numbers: Mapping[int, int],
             titles: Mapping[int, str], current_body: str | None = None) -> IssueSpec:
-    role = role_of(entry)
+    roles = roles_of(entry)
+    logins = tuple(dict.fromkeys(owners[r.lower()] for r in roles if r.lower() in owners))
     return IssueSpec(
         entry=entry.number,
         title=entry.title,
         body=render_body(entry, source=source, numbers=numbers, titles=titles,
                          checked=checked_items(current_body)),
         labels=labels_of(entry),
-        assignee=owners.get(role.lower()) if role else None,
-        role=role,
+        assignees=logins,
+        unassigned=tuple(r for r in roles if r.lower() not in owners),
     )
 
 
@@ -182,8 +205,8 @@ def update_payload(current: Mapping[str, Any], spec: IssueSpec,
         payload["labels"] = wanted
     if milestone is not None and not current.get("milestone"):
         payload["milestone"] = milestone
-    if spec.assignee and not current.get("assignees"):
-        payload["assignees"] = [spec.assignee]
+    if spec.assignees and not current.get("assignees"):
+        payload["assignees"] = list(spec.assignees)
     return payload
 
 
@@ -191,6 +214,6 @@ def create_payload(spec: IssueSpec, milestone: int | None) -> dict[str, Any]:
     payload: dict[str, Any] = {"title": spec.title, "body": spec.body, "labels": list(spec.labels)}
     if milestone is not None:
         payload["milestone"] = milestone
-    if spec.assignee:
-        payload["assignees"] = [spec.assignee]
+    if spec.assignees:
+        payload["assignees"] = list(spec.assignees)
     return payload

@@ -88,8 +88,7 @@ def plan_sync(entries: list[Entry], snap: Snapshot, *, source: str, owners: Mapp
                        current_body=(current or {}).get("body"))
         plan.specs[entry.number] = spec
         wanted_labels.update(dict.fromkeys(labels_of(entry)))
-        if spec.role and not spec.assignee:
-            plan.unassigned.append((entry.number, spec.role))
+        plan.unassigned.extend((entry.number, role) for role in spec.unassigned)
         if current is None:
             plan.creates.append(spec)
             continue
@@ -105,7 +104,7 @@ def plan_sync(entries: list[Entry], snap: Snapshot, *, source: str, owners: Mapp
 def _assignee_refused(issue: Mapping[str, Any], spec: IssueSpec) -> bool:
     logins = {str(a.get("login", "")).lower() for a in issue.get("assignees") or []
               if isinstance(a, dict)}
-    return bool(spec.assignee) and spec.assignee.lower() not in logins
+    return bool(spec.assignees) and not logins
 
 
 def _send(call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, Any],
@@ -117,9 +116,9 @@ def _send(call: Callable[[dict[str, Any]], dict[str, Any]], payload: dict[str, A
     except GitHubError as exc:
         if exc.status != 422 or "assignees" not in payload:
             raise
-        login = payload.pop("assignees")[0]
+        logins = ", ".join(payload.pop("assignees"))
         refused.add(entry)
-        result.warnings.append(f"Issue #{entry}: GitHub refused assignee {login} ({exc}); "
+        result.warnings.append(f"Issue #{entry}: GitHub refused assignee {logins} ({exc}); "
                                "left unassigned")
         if not payload and current is not None:
             return current  # the assignee was the only change
@@ -151,7 +150,7 @@ def apply_sync(gh: GitHub, repo: str, entries: list[Entry], snap: Snapshot, *, s
         if _assignee_refused(issue, spec) and entry.number not in refused:
             refused.add(entry.number)
             result.warnings.append(f"Issue #{entry.number}: GitHub did not assign "
-                                   f"{spec.assignee} (no access to the repository?)")
+                                   f"{', '.join(spec.assignees)} (no access to the repository?)")
         current[entry.number] = issue
         created.add(entry.number)
         result.created.append((entry.number, issue["number"]))
@@ -171,7 +170,7 @@ def apply_sync(gh: GitHub, repo: str, entries: list[Entry], snap: Snapshot, *, s
         if "assignees" in payload and _assignee_refused(issue, spec):
             refused.add(entry.number)
             result.warnings.append(f"Issue #{entry.number}: GitHub did not assign "
-                                   f"{spec.assignee} (no access to the repository?)")
+                                   f"{', '.join(spec.assignees)} (no access to the repository?)")
         current[entry.number] = issue
         (result.linked if entry.number in created else result.updated).append(
             (entry.number, number))

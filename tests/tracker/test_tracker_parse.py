@@ -60,9 +60,6 @@ GOOD_TAIL = "**Priority**: HIGH\n**Problem**:\ntext\n**Acceptance Criteria**:\n-
     ("# T\n\n### Issue 3 Missing colon\n" + GOOD_TAIL, 3, "expected `### Issue #N: Title`"),
     ("### Issue #x: bad number\n" + GOOD_TAIL, 1, "malformed issue heading"),
     ("### Issue #1: A\n**Problem**:\nx\n**Acceptance Criteria**:\n- [ ] ok\n", 1, "**Priority**"),
-    ("### Issue #1: A\n**Priority**: HIGH\n**Acceptance Criteria**:\n- [ ] ok\n", 1, "Problem"),
-    ("\n### Issue #1: A\n**Priority**: HIGH\n**Problem**:\nx\n**Acceptance Criteria**:\nnone\n",
-     6, "no checklist item"),
     ("### Issue #1: A\n" + GOOD_TAIL + "\n### Issue #1: B\n" + GOOD_TAIL, 8, "appears twice"),
     ("### Issue #1: A\n**Priority**: HIGH\n**Priority**: LOW\n" + GOOD_TAIL[19:], 3,
      "given twice"),
@@ -78,6 +75,111 @@ def test_a_malformed_entry_names_its_line(text, line, words):
     assert words in str(info.value)
     assert str(info.value).startswith(f"CRITICAL_ISSUES.md:{line}:" if line else
                                       "CRITICAL_ISSUES.md:")
+
+
+# The shape of a real roadmap file (written here, not copied): a status block, P0/P1/P2
+# priorities with a word after them, several roles per entry, lower-priority entries with
+# neither Problem nor checklist, prose-only entries, and summary sections after the entries.
+ROADMAP_SHAPE = """# Critical Issues & Action Items
+
+**Status**: ACTIONABLE  
+**Total Issues**: 3 Critical, 1 High, 1 Medium  
+
+---
+
+## 🔴 CRITICAL ISSUES
+
+### Issue #1: Test Execution Blocked
+**Priority**: P0 - BLOCKING  
+**Severity**: CRITICAL  
+**Status**: 🔴 Open  
+**Estimated**: 4 hours  
+**Assigned**: Backend Engineer
+
+**Problem**:
+```bash
+$ pytest
+ModuleNotFoundError
+```
+
+**Acceptance Criteria**:
+- [ ] tests collect
+
+**Related Issues**: #2, #3
+
+---
+
+### Issue #2: Placeholder implementations
+**Priority**: P0 - FUNCTIONALITY  
+**Severity**: HIGH  
+**Assigned**: 2 Backend Engineers
+
+**Problem**: functions that only `pass`
+
+**Solution Strategy**:
+1. **Categorize by severity**
+2. Convert the rest to TODOs
+
+---
+
+### Issue #3: No performance validation
+**Priority**: P1 - QUALITY  
+**Assigned**: QA Engineer + Backend Engineer
+
+---
+
+## 🟡 HIGH PRIORITY ISSUES
+
+### Issue #4: Integration tests missing
+**Priority**: P1  
+**Estimated**: 24 hours  
+**Current**: unit tests only
+
+**Problem**: no end-to-end tests
+
+---
+
+## 🟢 MEDIUM PRIORITY ISSUES
+
+### Issue #5: Documentation out of date
+**Priority**: P2  
+**Estimated**: 12 hours
+
+Update the docs to match the code.
+
+---
+
+## 📊 Summary
+
+### By Phase
+- **Phase 1**: Issues #1, #2
+
+### Day 1
+- [ ] Issue #1 - 4 hours
+"""
+
+
+def test_the_roadmap_shape_parses_every_entry_with_sensible_labels_and_roles():
+    from maestro_tasks.tracker.mapping import desired, roles_of
+
+    entries = parse(ROADMAP_SHAPE)
+    assert [e.number for e in entries] == [1, 2, 3, 4, 5]
+    assert [labels_of(e) for e in entries] == [
+        ("priority:p0", "severity:critical", "area:backend"),
+        ("priority:p0", "severity:high", "area:backend"),
+        ("priority:p1", "area:qa"),
+        ("priority:p1",),
+        ("priority:p2",),
+    ]
+    assert roles_of(entries[1]) == ["Backend Engineer"]
+    assert roles_of(entries[2]) == ["QA Engineer", "Backend Engineer"]
+    assert entries[3].section("current") == "unit tests only"
+    assert entries[4].section("description") == "Update the docs to match the code."
+    assert entries[0].related == (2, 3) and entries[4].acceptance == []
+    spec = desired(entries[2], source="CRITICAL_ISSUES.md", owners={"backend engineer": "alice"},
+                   numbers={}, titles={})
+    assert spec.assignees == ("alice",) and spec.unassigned == ("QA Engineer",)
+    assert parse(render(entries)) == entries
 
 
 def test_the_owners_setting_must_map_roles_to_logins():
@@ -137,7 +239,7 @@ def _documents(draw):
             for i, n in enumerate(numbers)]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_documents())
 def test_render_then_parse_is_the_identity(entries):
     assert parse(render(entries)) == entries
