@@ -115,22 +115,30 @@ def owners_table(settings: Mapping[str, Any]) -> dict[str, str]:
     return {k.strip().lower(): v.strip().lstrip("@") for k, v in raw.items()}
 
 
-def checked_items(body: str | None) -> set[str]:
-    """Checklist items ticked on GitHub: a rerun keeps them ticked."""
-    out = set()
+def checked_items(body: str | None) -> set[tuple[str, int]]:
+    """Checklist items ticked on GitHub, as (text, occurrence of that text): a rerun keeps them
+    ticked, and two items with the same text are told apart."""
+    out, seen, inside = set(), {}, False
     for line in (body or "").splitlines():
-        match = _ITEM.match(line)
-        if match and match.group(2) != " ":
-            out.add(match.group(4))
+        if line.startswith("### ") or line.startswith("_Tracked from"):
+            inside = line.strip().lower() == f"### {ACCEPTANCE}"
+            continue
+        match = _ITEM.match(line) if inside else None
+        if match:
+            n = seen[match.group(4)] = seen.get(match.group(4), -1) + 1
+            if match.group(2) != " ":
+                out.add((match.group(4), n))
     return out
 
 
-def _tick(text: str, checked: set[str]) -> str:
-    lines = []
+def _tick(text: str, checked: set[tuple[str, int]]) -> str:
+    lines, seen = [], {}
     for line in text.splitlines():
         match = _ITEM.match(line)
-        if match and match.group(4) in checked and match.group(2) == " ":
-            line = f"{match.group(1)}x{match.group(3)}{match.group(4)}"
+        if match:
+            n = seen[match.group(4)] = seen.get(match.group(4), -1) + 1
+            if (match.group(4), n) in checked and match.group(2) == " ":
+                line = f"{match.group(1)}x{match.group(3)}{match.group(4)}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -148,7 +156,8 @@ def _related(entry: Entry, numbers: Mapping[int, int], titles: Mapping[int, str]
 
 
 def render_body(entry: Entry, *, source: str, numbers: Mapping[int, int],
-                titles: Mapping[int, str], checked: set[str] = frozenset()) -> str:
+                titles: Mapping[int, str],
+                checked: set[tuple[str, int]] = frozenset()) -> str:
     """The issue body: marker, the fields as one line, each section, links to related issues."""
     shown = [(k, v) for k, v in entry.fields if k.lower() != "related issues" and v]
     parts = [MARKER.format(n=entry.number),

@@ -30,6 +30,7 @@ class FakeGitHub:
         self.rate_limit_next = 0                  # refuse this many next requests (403)
         self.rate_limit_reset_in = 2              # seconds until x-ratelimit-reset
         self.redirect_to: str | None = None       # answer every request with a 302 there
+        self.limit_after_writes: int | None = None  # then refuse everything for an hour
         self._next = 1
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -183,12 +184,16 @@ class FakeGitHub:
                         headers = {"Location": fake.redirect_to + self.path}
                     elif not auth_ok:
                         status, doc = 401, {"message": "Bad credentials"}
-                    elif fake.rate_limit_next > 0:
-                        fake.rate_limit_next -= 1
+                    elif fake.rate_limit_next > 0 or (
+                            fake.limit_after_writes is not None
+                            and len(fake.writes()) > fake.limit_after_writes):
+                        fake.rate_limit_next = max(0, fake.rate_limit_next - 1)
                         fake.rate_limited.append(time.time())
                         status, doc = 403, {"message": "API rate limit exceeded"}
-                        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset":
-                                   str(int(time.time()) + fake.rate_limit_reset_in)}
+                        reset_in = (3600 if fake.limit_after_writes is not None
+                                    else fake.rate_limit_reset_in)
+                        headers = {"x-ratelimit-remaining": "0",
+                                   "x-ratelimit-reset": str(int(time.time()) + reset_in)}
                     else:
                         status, doc, headers = fake.route(self.command, parts.path, query, body)
                 data = json.dumps(doc).encode()

@@ -219,3 +219,18 @@ def test_an_assignee_github_refuses_is_left_out_with_a_warning(target, fake):
     assert again.returncode == 0
     # A rerun asks once more (the owner may have been given access meanwhile), then stops.
     assert len(fake.writes()) <= 1
+
+
+def test_a_sync_cut_short_by_the_rate_limit_resumes_without_duplicates(target, fake):
+    # Milestone + 11 labels + 3 issues go through, then the limit is exhausted for an hour:
+    # waiting that long is beyond the bound, so the step fails at once and says why.
+    fake.limit_after_writes = 15
+    first = run_issues(target, fake=fake)
+    assert first.returncode == 1
+    assert "rate limit" in first.stdout and "rerun later" in first.stdout
+    assert len(ours(fake)) == 3
+    fake.limit_after_writes = None
+    second = run_issues(target, fake=fake)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert sorted(ours(fake)) == list(range(1, 9))
+    assert len(fake.issues) == 8  # nothing created twice
