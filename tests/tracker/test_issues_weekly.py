@@ -81,3 +81,11 @@ def test_week1_report_lists_the_issues_created_open_and_closed(target, fake):
     assert "8 created by maestro-tasks, 7 open, 1 closed" in section
     assert f"- #{numbers[3]} closed: No `.env` file" in section
     assert f"- #{numbers[1]} open: Tests die at collection" in section
+
+
+def test_issues_is_a_week1_task_but_not_part_of_all_or_demo():
+    # week1.all and demo must run offline; the sync needs a token and the network.
+    from maestro_tasks.week1 import collection, pipeline_plan
+
+    assert "issues" in collection().task_names
+    assert "week1.issues" not in [spec.name for spec, _ in pipeline_plan()]
