@@ -111,8 +111,7 @@ class GitHub:
         self.timeout, self.max_retries, self.max_wait_s = timeout, max_retries, max_wait_s
         self._sleep, self._clock = sleep, clock
         self._opener = urllib.request.build_opener(_SameOriginRedirects(self._origin))
-        self.writes = 0  # requests that change something: counted for the step's evidence
-        self.waited_s = 0.0
+        self.waited_s = 0.0  # time spent waiting out rate limits, for the step's data
 
     # ---- transport --------------------------------------------------------------------------
     def _url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
@@ -140,8 +139,6 @@ class GitHub:
             try:
                 with self._opener.open(req, timeout=self.timeout) as resp:
                     raw = resp.read()
-                    if method != "GET":
-                        self.writes += 1
                     return (json.loads(raw) if raw.strip() else None), resp.headers
             except urllib.error.HTTPError as exc:
                 body = _json_or_none(exc.read())

@@ -181,6 +181,8 @@ class SyncIssues(BaseStep):
                     + (f"; missing: {missing}" if missing else ""))
         if ctx.current is not None:
             ctx.current.data["tracking"] = seen
+            if self.gh is not None and self.gh.waited_s:
+                ctx.current.data["rate_limit_waited_s"] = round(self.gh.waited_s, 1)
             if self.result is not None:
                 ctx.current.data.update({
                     "created": [n for _, n in self.result.created],

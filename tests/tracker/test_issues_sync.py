@@ -176,8 +176,9 @@ def test_a_malformed_entry_is_exit_2_naming_its_line_and_nothing_is_sent(target,
 def test_rate_limit_is_waited_out_until_the_reset(target, fake):
     fake.rate_limit_next = 1
     fake.rate_limit_reset_in = 2
-    res = run_issues(target, fake=fake)
+    res = run_issues(target, "--json", fake=fake)
     assert res.returncode == 0, res.stdout + res.stderr
+    assert doc_of(res)["steps"][0]["data"]["rate_limit_waited_s"] >= 1
     assert len(fake.rate_limited) == 1
     refused_at = fake.rate_limited[0]
     retried = [r for r in fake.requests if r["at"] > refused_at]
