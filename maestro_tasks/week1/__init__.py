@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 # In run order. Each module exposes TASKS, the invoke tasks it contributes.
-_MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "checks", "pipeline")
+_MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "issues", "checks", "pipeline")
 
 
 def mask_seed(target: Path, settings: dict[str, Any]) -> set[str]:

@@ -33,4 +33,13 @@ def checklist_items():
         ChecklistItem(".env with strong passwords", _spec("fix_secrets"), _about_env_file),
         ChecklistItem("both UIs built and accessible", _spec("build_uis")),
         ChecklistItem("docker-compose stack running", _spec("stack")),
+        _issues_tracked(),
     ]
+
+
+def _issues_tracked():
+    # Checked through the GitHub API when a token is available; met: null (not checkable
+    # here) otherwise, so an offline run is not failed by it.
+    from ..tracker.steps import IssuesTracked
+
+    return IssuesTracked()

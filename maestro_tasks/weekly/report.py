@@ -53,8 +53,27 @@ def outcomes(after: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
     ]
 
 
+def issues_lines(issues: dict[str, Any] | None) -> str:
+    """The critical issues as week1.issues last saw them (.maestro/state.json)."""
+    if not issues:
+        return "- Not synced yet: run `invoke week1.issues` (needs a GitHub token)"
+    created = set(issues.get("created") or [])
+    lines = [f"- {issues.get('tracked', 0)} of {issues.get('total', 0)} entries of "
+             f"{issues.get('source')} tracked in {issues.get('repo')}: {len(created)} created "
+             f"by maestro-tasks, {issues.get('open', 0)} open, {issues.get('closed', 0)} closed "
+             f"(as of {issues.get('synced_at', UNKNOWN)})"]
+    for row in issues.get("issues") or []:
+        if row.get("number") is None:
+            lines.append(f"- Issue #{row['entry']}: {row['title']} — not tracked")
+        else:
+            lines.append(f"- #{row['number']} {row['state']}: {row['title']} "
+                         f"(Issue #{row['entry']})")
+    return "\n".join(lines)
+
+
 def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any],
-           target_name: str, generated_at: str, version: str) -> str:
+           target_name: str, generated_at: str, version: str,
+           issues: dict[str, Any] | None = None) -> str:
     before = before or {}
     rows = "\n".join(f"| {label} | {show(before)} | {show(after)} |" for label, show in ROWS)
     headline = "\n".join([
@@ -93,4 +112,5 @@ def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any
         metrics_rows=rows,
         blockers="\n".join(blockers) or "- None",
         next_steps="\n".join(steps) or "- Week 1 is done: move on to week 2",
+        issues=issues_lines(issues),
     )

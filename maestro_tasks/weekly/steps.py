@@ -90,10 +90,11 @@ class WriteReport(BaseStep):
         after = ctx.cache.get("report:after")
         if after is None:
             after = ctx.cache["report:after"] = measure(ctx.target, ctx.settings)
-        before = ctx.state.read_state().get("baseline")
+        state = ctx.state.read_state()
+        before = state.get("baseline")
         text = render(template("WEEK1_REPORT.md"), before=before, after=after,
                       target_name=ctx.target.name, generated_at=utc_now_iso(),
-                      version=__version__)
+                      version=__version__, issues=state.get("issues"))
         existing = ctx.read_bytes(self.output)
         if existing is not None and not existing.startswith(REPORT_HEADING):
             # A report is regenerated without a backup, so it must never land on another file
@@ -101,7 +102,8 @@ class WriteReport(BaseStep):
             raise UsageError(f"--output {self.output} exists and is not a week-1 report; "
                              "refusing to overwrite it")
         if ctx.current is not None:
-            ctx.current.data.update({"before": before, "after": after, "output": self.output})
+            ctx.current.data.update({"before": before, "after": after, "output": self.output,
+                                     "issues": state.get("issues")})
             ctx.current.details.extend(
                 line for line in text.splitlines() if line.startswith("| ") or line.startswith("- "))
         return [Change(self.output, "write", f"write {self.output}", text.encode(), output=True)]
