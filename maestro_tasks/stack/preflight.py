@@ -16,9 +16,6 @@ from typing import Any, Iterable, Mapping
 
 from .interp import required_variables
 
-# The UIs' dev / preview servers (Vite dev, Vite preview, the admin dashboard's Next.js dev).
-UI_PORTS = (5173, 4173, 3001)
-
 
 # ---- secrets: register before anything can print them ---------------------------------------
 def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]) -> set[str]:
@@ -114,18 +111,26 @@ def _overlap(a: PortUse, b: PortUse) -> bool:
             and (not a.host_ip or not b.host_ip or a.host_ip == b.host_ip))
 
 
-def port_clashes(ports: list[PortUse], ui_ports: Iterable[int]) -> list[str]:
-    """Two services claiming one host port, or a service claiming a UI's dev / preview port."""
+def port_clashes(ports: list[PortUse], ui_ports: Iterable[Any] = ()) -> list[str]:
+    """Two services claiming one host port, or a service claiming a port one of the target's
+    UI servers listens on. ``ui_ports``: objects with ``port``, ``app``, ``server`` and
+    ``source`` (the UI app's own config that sets it), so each clash names both sides."""
     problems = []
     for i, a in enumerate(ports):
         for b in ports[i + 1:]:
             if _overlap(a, b) and a.service != b.service:
                 problems.append(f"host port {a.port}/{a.protocol} is published by both "
                                 f"{a.service} and {b.service}")
-    reserved = sorted(set(int(p) for p in ui_ports))
+    by_port: dict[int, list[Any]] = {}
+    for ui in ui_ports:
+        by_port.setdefault(int(ui.port), []).append(ui)
     for use in ports:
-        if use.protocol == "tcp" and use.port in reserved:
-            problems.append(f"host port {use.port} ({use.service}) is a UI dev / preview port")
+        for ui in by_port.get(use.port, []) if use.protocol == "tcp" else []:
+            problems.append(
+                f"host port {use.port} is published by service {use.service} and is the port "
+                f"of {ui.app}'s {ui.server} server ({ui.source}): publish the service on "
+                f"another host port in the compose file, or move {ui.app}'s {ui.server} "
+                f"server to another port")
     return problems
 
 

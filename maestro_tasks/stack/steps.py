@@ -201,17 +201,19 @@ class PreflightStep(_StackStep):
     def _ports(self, ctx: Context, stack: Stack, services: list[str],
                criteria: list[Criterion]) -> list[str]:
         ports = preflight.published_ports(stack.model, services)
-        ui_ports = [*preflight.UI_PORTS, *(int(p) for p in ctx.settings.get("ui_ports") or [])]
+        ui_ports = ui_server_ports(ctx)
         containers = health.project_containers(stack.client, stack.name)
         problems = preflight.port_clashes(ports, ui_ports)
         problems += preflight.ports_taken(ports, health.own_ports(containers),
                                           health.port_holders(stack.client))
-        reserved = ", ".join(str(p) for p in sorted(set(ui_ports)))
+        reserved = ", ".join(f"{p.port} ({p.app} {p.server})" for p in ui_ports) or "none found"
+        ctx.current.data["ui_ports"] = [{"app": p.app, "port": p.port, "server": p.server,
+                                         "source": p.source} for p in ui_ports]
         criteria.append(Criterion(
             "host ports free", not problems,
             "; ".join(problems) if problems else
-            f"{len(ports)} published port(s) free, no clash with each other or the UI ports "
-            f"{reserved}"))
+            f"{len(ports)} published port(s) free, no clash with each other or the UI "
+            f"servers' ports: {reserved}"))
         return problems
 
     def _images(self, ctx: Context, stack: Stack, services: list[str],
@@ -257,6 +259,28 @@ class PreflightStep(_StackStep):
                      "data services keep the credentials they were initialised with. Either "
                      "re-initialise it (week1.down --volumes deletes its data) or set the new "
                      "password inside the service (e.g. ALTER USER ... PASSWORD)")
+
+
+def ui_server_ports(ctx: Context) -> list[Any]:
+    """The ports the target's own UI apps listen on (their Vite configs, package.json scripts,
+    framework defaults), plus the ``ui_ports`` setting. An unreadable UI config is build-uis'
+    finding: here it is a warning, and that app's ports are unknown."""
+    from ..engine import MaestroError
+    from ..ui.discovery import UiPort, discover
+
+    try:
+        apps = discover(ctx.target, ctx.settings).apps
+    except MaestroError as exc:
+        ctx.warn(f"UI ports not checked: {exc}")
+        apps = []
+    found = [port for app in apps for port in app.ports]
+    for raw in ctx.settings.get("ui_ports") or []:
+        try:
+            port = int(raw)
+        except (TypeError, ValueError):
+            raise InputError("ui_ports setting", f"{raw!r} is not a port number") from None
+        found.append(UiPort("setting ui_ports", port, "UI", "setting ui_ports"))
+    return found
 
 
 # ---- up -------------------------------------------------------------------------------------

@@ -98,12 +98,19 @@ def test_port_clashes_between_services_and_with_ui_ports():
                       "host_ip": "127.0.0.2"}]},
         e={"ports": [{"target": 1, "published": "7000", "protocol": "udp"}]},
         f={"ports": [{"target": 1, "published": "8888", "protocol": "tcp"}]})
-    problems = preflight.port_clashes(preflight.published_ports(model), [5173, 4173, 3001, 8888])
+    from maestro_tasks.ui.discovery import UiPort
+
+    ui = [UiPort("ui/web", 8888, "vite dev", "vite.config.ts server.port"),
+          UiPort("ui/admin", 5173, "next dev", "package.json scripts.dev -p")]
+    problems = preflight.port_clashes(preflight.published_ports(model), ui)
     assert problems == [
         "host port 7000/tcp is published by both a and b",
-        "host port 8888 (f) is a UI dev / preview port",
-        "host port 3001 (grafana) is a UI dev / preview port",
+        "host port 8888 is published by service f and is the port of ui/web's vite dev server "
+        "(vite.config.ts server.port): publish the service on another host port in the compose "
+        "file, or move ui/web's vite dev server to another port",
     ]
+    # grafana's 3001 is no UI's port here: nothing hardcoded from the bundled example.
+    assert not any("3001" in p for p in problems)
 
 
 def test_port_in_use_sees_a_listening_socket_and_own_ports_are_exempt():
