@@ -237,6 +237,44 @@ def is_network_error(message: str) -> bool:
     return any(needle.lower() in message.lower() for needle in _NETWORK_ERRORS)
 
 
+def registry_of(image: str) -> str:
+    """The registry an image reference is pulled from (Docker Hub when the first path part
+    is not a host)."""
+    first, sep, _ = image.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def unobtainable(to_pull: list[tuple[str, str]], probe) -> list[tuple[str, str]]:
+    """(image, "image (needed by …): why") for every image that cannot be pulled.
+
+    ``probe(image) -> str | None``: None when the registry knows the image (read-only, nothing
+    pulled), else the engine's message. One unreachable registry answers for all its images,
+    so a machine without network pays one probe per registry.
+    """
+    users: dict[str, list[str]] = {}
+    for who, image in to_pull:
+        users.setdefault(image, []).append(who)
+    down: dict[str, str] = {}
+    out = []
+    for image in sorted(users):
+        registry = registry_of(image)
+        if registry in down:
+            message = down[registry]
+        else:
+            message = probe(image)
+            if message is None:
+                continue
+            if is_network_error(message):
+                down[registry] = message
+        first = message.strip().splitlines()[0][:200] if message.strip() else "no answer"
+        why = ("not present locally and no registry reachable to pull it" if
+               is_network_error(message) else "not present locally and the registry refuses it")
+        out.append((image, f"{image} (needed by {', '.join(users[image])}): {why} ({first})"))
+    return out
+
+
 # ---- data volumes vs the last secret change ----------------------------------------------
 def parse_time(text: str | None) -> datetime | None:
     if not text:

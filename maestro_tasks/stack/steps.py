@@ -233,16 +233,27 @@ class PreflightStep(_StackStep):
         pulls = sorted({image for _, image in needs.to_pull})
         pulled = {who for who, _ in needs.to_pull}
         present = [s for s in services if s not in needs.to_build and s not in pulled]
+        # Asked of the registry without pulling, so check mode (and week1.verify) finds what
+        # `up` would: an image that cannot be had means the stack cannot run.
+        missing = preflight.unobtainable(needs.to_pull, lambda ref: _probe_registry(stack, ref))
+        ctx.current.data["images_missing"] = [image for image, _ in missing]
+        pullable = [i for i in pulls if i not in {image for image, _ in missing}]
         parts = [f"{len(present)} service image(s) present locally"]
         if needs.to_build:
             parts.append(f"to build: {', '.join(needs.to_build)}")
-        if pulls:
-            parts.append(f"not present locally, to pull: {', '.join(pulls)}")
+        if pullable:
+            parts.append(f"to pull: {', '.join(pullable)}")
+        if missing:
+            parts.append("cannot pull: " + "; ".join(why for _, why in missing))
         if needs.unbuildable:
             parts.append("cannot build: " + "; ".join(needs.unbuildable))
-        criteria.append(Criterion("images available or buildable", not needs.unbuildable,
-                                  "; ".join(parts)))
-        return [f"cannot build {u}" for u in needs.unbuildable]
+        criteria.append(Criterion("images available or buildable",
+                                  not needs.unbuildable and not missing, "; ".join(parts)))
+        problems = [f"cannot build {u}" for u in needs.unbuildable]
+        if missing:
+            problems.append(f"{len(missing)} image(s) cannot be pulled: "
+                            + "; ".join(why for _, why in missing))
+        return problems
 
     def _volumes(self, ctx: Context, stack: Stack) -> None:
         changed_at = ctx.state.read_state().get("secrets_changed_at")
@@ -281,6 +292,17 @@ def ui_server_ports(ctx: Context) -> list[Any]:
             raise InputError("ui_ports setting", f"{raw!r} is not a port number") from None
         found.append(UiPort("setting ui_ports", port, "UI", "setting ui_ports"))
     return found
+
+
+def _probe_registry(stack: Stack, image: str) -> str | None:
+    """None when the registry knows ``image`` (nothing is pulled), else the engine's message."""
+    from docker.errors import APIError, DockerException
+
+    try:
+        stack.client.api.inspect_distribution(image)
+        return None
+    except (APIError, DockerException) as exc:
+        return str(getattr(exc, "explanation", "") or exc)
 
 
 # ---- up -------------------------------------------------------------------------------------
@@ -403,8 +425,10 @@ class UpStep(_StackStep):
         names = ", ".join(image for image, _ in failures)
         first = failures[0][1].strip().splitlines()[0][:200]
         if all(preflight.is_network_error(msg) for _, msg in failures):
-            raise StepSkipped(f"{len(failures)} image(s) not present locally and no registry "
-                              f"reachable to pull them: {names} (engine said: {first})")
+            raise StepFailed(f"{len(failures)} image(s) not present locally and no registry "
+                             f"reachable to pull them: {names} (engine said: {first})",
+                             hint="load or build the images locally (docker load / docker "
+                                  "build), or run where a registry is reachable")
         raise StepFailed(f"cannot pull {names}: {first}",
                          hint="check the image names and registry credentials "
                               "(docker login), or build / load the images locally")

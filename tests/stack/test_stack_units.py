@@ -241,3 +241,33 @@ def test_baseline_metrics_without_engine_count_services(tmp_path, compose, monke
     (tmp_path / "compose.yaml").write_text("services:\n  a: {image: x}\n  b: {image: y}\n")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'nothing.sock'}")
     assert baseline_metrics(tmp_path) == {"services_total": 2, "services_healthy": None}
+
+
+def test_unobtainable_images_name_who_needs_them_and_probe_each_registry_once():
+    asked = []
+
+    def probe(image):
+        asked.append(image)
+        if image.startswith("reg.example:5000/"):
+            return None
+        if image == "ghcr.io/org/missing:1":
+            return "manifest unknown"
+        return 'Get "https://x/v2/": dial tcp: lookup x: no such host'
+
+    found = preflight.unobtainable(
+        [("db", "postgres:16"), ("cache", "redis:7"), ("build of api", "postgres:16"),
+         ("ok", "reg.example:5000/team/app:2"), ("gone", "ghcr.io/org/missing:1")], probe)
+    assert [image for image, _ in found] == ["ghcr.io/org/missing:1", "postgres:16", "redis:7"]
+    why = dict(found)
+    assert why["postgres:16"].startswith("postgres:16 (needed by db, build of api): not present "
+                                         "locally and no registry reachable to pull it")
+    assert "the registry refuses it (manifest unknown)" in why["ghcr.io/org/missing:1"]
+    # docker.io answered once for postgres and redis: it was unreachable.
+    assert asked.count("redis:7") == 0 and len(asked) == 3
+
+
+def test_registry_of_image_references():
+    assert preflight.registry_of("postgres:16") == "docker.io"
+    assert preflight.registry_of("grafana/grafana:10") == "docker.io"
+    assert preflight.registry_of("ghcr.io/a/b") == "ghcr.io"
+    assert preflight.registry_of("localhost/x") == "localhost"
