@@ -92,7 +92,7 @@ def test_report_numbers_match_the_tasks_json(week):
     assert secrets["ok"] is True and all(s["status"] == "ok" for s in secrets["steps"])
 
     text = (path / "WEEK1_REPORT.md").read_text()
-    assert f"| hardcoded secrets in compose files | 15 | 0 |" in text
+    assert "| hardcoded secrets in compose files (docker-compose.yml) | 15 | 0 |" in text
     assert f"| UIs built | {before['uis_built']} of 2 | 2 of 2 |" in text
     assert "$" not in text
 
