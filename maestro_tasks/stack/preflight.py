@@ -246,8 +246,9 @@ def registry_of(image: str) -> str:
     return "docker.io"
 
 
-def unobtainable(to_pull: list[tuple[str, str]], probe) -> list[tuple[str, str]]:
-    """(image, "image (needed by …): why") for every image that cannot be pulled.
+def unobtainable(to_pull: list[tuple[str, str]], probe) -> list[tuple[str, str, str]]:
+    """(image, who needs it, why) for every image that cannot be pulled; why is "no registry
+    reachable" or the registry's refusal.
 
     ``probe(image) -> str | None``: None when the registry knows the image (read-only, nothing
     pulled), else the engine's message. One unreachable registry answers for all its images,
@@ -269,10 +270,19 @@ def unobtainable(to_pull: list[tuple[str, str]], probe) -> list[tuple[str, str]]
             if is_network_error(message):
                 down[registry] = message
         first = message.strip().splitlines()[0][:200] if message.strip() else "no answer"
-        why = ("not present locally and no registry reachable to pull it" if
-               is_network_error(message) else "not present locally and the registry refuses it")
-        out.append((image, f"{image} (needed by {', '.join(users[image])}): {why} ({first})"))
+        why = (f"no registry reachable ({first})" if is_network_error(message)
+               else f"the registry refuses it ({first})")
+        out.append((image, ", ".join(users[image]), why))
     return out
+
+
+def describe_unobtainable(missing: list[tuple[str, str, str]]) -> str:
+    """One line naming each image and who needs it, grouped by the reason (said once)."""
+    by_why: dict[str, list[str]] = {}
+    for image, who, why in missing:
+        by_why.setdefault(why, []).append(f"{image} (for {who})")
+    return "; ".join(f"{', '.join(images)}: not present locally and {why}"
+                     for why, images in by_why.items())
 
 
 # ---- data volumes vs the last secret change ----------------------------------------------

@@ -236,15 +236,15 @@ class PreflightStep(_StackStep):
         # Asked of the registry without pulling, so check mode (and week1.verify) finds what
         # `up` would: an image that cannot be had means the stack cannot run.
         missing = preflight.unobtainable(needs.to_pull, lambda ref: _probe_registry(stack, ref))
-        ctx.current.data["images_missing"] = [image for image, _ in missing]
-        pullable = [i for i in pulls if i not in {image for image, _ in missing}]
+        ctx.current.data["images_missing"] = [image for image, _, _ in missing]
+        pullable = [i for i in pulls if i not in {image for image, _, _ in missing}]
         parts = [f"{len(present)} service image(s) present locally"]
         if needs.to_build:
             parts.append(f"to build: {', '.join(needs.to_build)}")
         if pullable:
             parts.append(f"to pull: {', '.join(pullable)}")
         if missing:
-            parts.append("cannot pull: " + "; ".join(why for _, why in missing))
+            parts.append("cannot pull: " + preflight.describe_unobtainable(missing))
         if needs.unbuildable:
             parts.append("cannot build: " + "; ".join(needs.unbuildable))
         criteria.append(Criterion("images available or buildable",
@@ -252,7 +252,7 @@ class PreflightStep(_StackStep):
         problems = [f"cannot build {u}" for u in needs.unbuildable]
         if missing:
             problems.append(f"{len(missing)} image(s) cannot be pulled: "
-                            + "; ".join(why for _, why in missing))
+                            + preflight.describe_unobtainable(missing))
         return problems
 
     def _volumes(self, ctx: Context, stack: Stack) -> None:

@@ -182,6 +182,41 @@ class WriteReport(BaseStep):
         return [Criterion("report written", ok, self.shown(ctx))]
 
 
+class WeekSummary(BaseStep):
+    """Read-only: the week's before -> after table (the report's numbers) and what to run next.
+    ``note``: a line that leads the details (e.g. the demo replaced a previous copy)."""
+
+    name = "before-after"
+
+    def __init__(self, next_commands: list[str], note: str = "",
+                 data: dict[str, Any] | None = None):
+        self.next_commands = next_commands
+        self.note = note
+        self.data = data or {}
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        from .metrics import report_numbers
+        from .report import ROWS, SECRETS_LABEL, _scope
+
+        state = ctx.state.read_state()
+        before = state.get("baseline") or {}
+        after = report_numbers(ctx.target, ctx.settings, state)
+        assert ctx.current is not None
+        scope = _scope(after)
+        width = max(len(label) for label, _ in ROWS) + len(scope) + 3
+        lines = [self.note] if self.note else []
+        lines.append(f"{'week 1':<{width}}  {'before':>10}  →  after")
+        for label, show in ROWS:
+            label = f"{label} ({scope})" if label == SECRETS_LABEL else label
+            lines.append(f"{label:<{width}}  {show(before):>10}  →  {show(after)}")
+        ctx.current.details.extend(lines)
+        ctx.current.data.update(before=before or None, after=after, next=self.next_commands,
+                                **self.data)
+        ctx.current.summary = (f"baseline of {before.get('measured_at', 'unknown')} → now "
+                               f"(tests from {after.get('tests_source')})")
+        return []
+
+
 class WriteWorkflow(BaseStep):
     """The target's CI workflow: fix-secrets and the checklist on every push."""
 
