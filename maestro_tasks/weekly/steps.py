@@ -182,6 +182,20 @@ class WriteReport(BaseStep):
         return [Criterion("report written", ok, self.shown(ctx))]
 
 
+class NothingToDo(BaseStep):
+    """The one step of a task whose target has nothing for it: skipped with the reason."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+
+    def plan(self, ctx: Context) -> list[Change]:
+        raise StepSkipped(self.reason)
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        raise StepSkipped(self.reason)
+
+
 class WeekSummary(BaseStep):
     """Read-only: the week's before -> after table (the report's numbers) and what to run next.
     ``note``: a line that leads the details (e.g. the demo replaced a previous copy)."""
