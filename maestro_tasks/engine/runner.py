@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 from . import fsio
 from .context import Context
@@ -23,12 +24,16 @@ LOCK_TIMEOUT_S = 10.0
 
 @dataclass
 class TaskSpec:
-    """A task as the runner sees it: a name, a factory for its steps, and optionally the probe
-    that measures the target before its first write (the baseline of the weekly report)."""
+    """A task as the runner sees it: a name, a factory for its steps, optionally the probe
+    that measures the target before its first write (the baseline of the weekly report), and
+    the masker's seed: ``mask_seed(target, settings)`` gives the secret values the target
+    already holds, masked from the task's first output line on. The engine knows no domain, so
+    the task wiring provides it."""
 
     name: str
     steps: Callable[[Context], Sequence[Step]]
     baseline: Callable[[Context], dict[str, Any]] | None = None
+    mask_seed: Callable[[Path, dict[str, Any]], Iterable[str]] | None = None
 
 
 def _default_summary(changes: list[Change], criteria: list[Criterion], check: bool) -> str:
@@ -157,16 +162,19 @@ def _prepared_steps(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> li
     return steps
 
 
-def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json: bool) -> Context:
-    from ..secrets.known import known_secret_values
-
+def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json: bool,
+                 mask_seeds: Sequence[Callable[[Path, dict[str, Any]], Iterable[str]]] = ()
+                 ) -> Context:
     maestro_cfg = _maestro_config(c)
     path = resolve_target(target, maestro_cfg.get("target"))
     settings = load_settings(path, maestro_cfg)
-    # Every task masks the secrets the target already holds, from its first output line on:
-    # a test that prints a password, or a container log, must not carry it to the terminal.
+    # A task masks the secrets the target already holds, from its first output line on: a
+    # test that prints a password, or a container log, must not carry it to the terminal.
+    known: set[str] = set()
+    for seed in dict.fromkeys(mask_seeds):  # a pipeline repeats one seed per task
+        known.update(seed(path, settings))
     return Context(target=path, check=check, diff=diff, json=as_json, settings=settings,
-                   masker=Masker(known_secret_values(path, settings)))
+                   masker=Masker(known))
 
 
 def _maestro_config(c: Any) -> dict[str, Any]:
@@ -193,7 +201,8 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
     task_name = name or plan[0][0].name
     reporter = Reporter(Masker(), as_json=json)
     try:
-        ctx = make_context(c, target=target, check=check, diff=diff, as_json=json)
+        ctx = make_context(c, target=target, check=check, diff=diff, as_json=json,
+                           mask_seeds=[s.mask_seed for s, _ in plan if s.mask_seed])
         ctx.baseline_probe = baseline or next((s.baseline for s, _ in plan if s.baseline), None)
         reporter.masker = ctx.masker
         result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)

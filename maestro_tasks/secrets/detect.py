@@ -22,19 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from ..credentials import URL as _URL, url_passwords  # noqa: F401
 from . import rules
 from .yamlsrc import SourceDoc, walk
 
 _INTERP = re.compile(
     r"\$\$|\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^{}]*)\}"
     r"|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)")
-_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@?#]*):"
-                  r"(?P<pw>[^\s/?#@]*)@(?P<host>[^\s:/?#]*)")
-
-
-def url_passwords(text: str) -> set[str]:
-    """The non-empty passwords of every ``scheme://user:password@host`` in ``text``."""
-    return {m.group("pw") for m in _URL.finditer(text) if m.group("pw")}
 
 
 _CMD_KEYS = {"command", "entrypoint", "test"}

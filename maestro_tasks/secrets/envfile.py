@@ -1,16 +1,15 @@
 """The .env store, the .env.template contract and the .env.example file.
 
-.env: parsed with python-dotenv (a line it cannot parse is an InputError naming the line);
-every existing line is kept; missing variables go into one marked block; only ``--rotate``
-changes an existing value, in place.
+.env: parsed as Compose reads it (``compose/envfile.py``: python-dotenv, a line it cannot
+parse is an InputError naming the line); every existing line is kept; missing variables go into
+one marked block; only ``--rotate`` changes an existing value, in place.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass, field
 
+from ..compose.envfile import EnvFile, bindings, parse_env  # noqa: F401 - the store's parser
 from ..engine import InputError
 from . import rules
 
@@ -21,43 +20,6 @@ EXAMPLE_HEADER = (
     "# `invoke week1.fix-secrets`, which writes the real values (strong, random) to .env.\n"
     "# Secret values are never stored here: their lines are left empty.\n")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9+/=_\-.:]*")
-
-
-@dataclass
-class EnvFile:
-    rel: str
-    text: str = ""
-    exists: bool = False
-    values: dict[str, str | None] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)  # VAR → 1-based line
-
-    @property
-    def newline(self) -> str:
-        return "\r\n" if "\r\n" in self.text else "\n"
-
-
-def _bindings(rel: str, text: str):
-    from dotenv.parser import parse_stream
-
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.error:
-            raise InputError(rel, "python-dotenv cannot parse this line", binding.original.line)
-        yield binding
-
-
-def parse_env(rel: str, data: bytes | None) -> EnvFile:
-    if data is None:
-        return EnvFile(rel)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(rel, "is not UTF-8 text", data[: exc.start].count(b"\n") + 1) from None
-    env = EnvFile(rel, text, True)
-    for b in _bindings(rel, text):
-        if b.key is not None:
-            env.values[b.key] = b.value
-            env.lines[b.key] = b.original.line
-    return env
 
 
 def _format(name: str, value: str) -> str:
@@ -104,7 +66,7 @@ def parse_template(rel: str, data: bytes | None) -> dict[str, rules.Rule]:
     except UnicodeDecodeError:
         raise InputError(rel, "is not UTF-8 text") from None
     out: dict[str, rules.Rule] = {}
-    for b in _bindings(rel, text):
+    for b in bindings(rel, text):
         if b.key is None:
             continue
         try:

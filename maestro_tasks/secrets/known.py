@@ -1,7 +1,7 @@
 """The secret values a target already holds, so every task masks them from its first line.
 
-The engine asks this once per run: values of secret-named keys in the env file, and passwords
-inside URLs there. A file python-dotenv cannot parse is read line by line instead, because
+The task wiring (``week1``) hands this to the engine as every task's ``mask_seed``, called once
+per run: values of secret-named keys in the env file, and passwords inside URLs there. A file python-dotenv cannot parse is read line by line instead, because
 masking must not depend on the file being valid.
 """
 
@@ -11,16 +11,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import rules
-from .detect import url_passwords
+from ..compose.envfile import parse_env
+from ..credentials import is_secret_key, url_passwords
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 
 
 def _pairs(text: str) -> dict[str, str]:
     try:
-        from .envfile import parse_env
-
         return {k: v for k, v in parse_env(".env", text.encode()).values.items() if v}
     except Exception:  # noqa: BLE001 - any parse failure: fall back to the plain reading
         out = {}
@@ -43,7 +41,7 @@ def known_secret_values(target: Path, settings: dict[str, Any]) -> set[str]:
         return set()
     found = set()
     for key, value in _pairs(text).items():
-        if rules.is_secret_key(key):
+        if is_secret_key(key):
             found.add(value)
         found.update(url_passwords(value))
     return found

@@ -27,7 +27,7 @@ def baseline_metrics(target: Path, settings: dict | None = None) -> dict[str, in
     """{"hardcoded_secrets": occurrences in the compose files the task would fix} (None when
     they cannot be read or parsed)."""
     from ..engine.target import load_settings
-    from ..stack.compose import discover_files
+    from ..compose.files import discover_files
 
     target = Path(target)
     settings = load_settings(target, None) if settings is None else settings

@@ -14,10 +14,11 @@ import stat
 import sys
 from pathlib import Path
 
+from ..compose import oracle
+from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
-from ..stack.compose import default_files
-from . import compare, compose_cli, core, detect, envfile, gitignore, rules, yamlsrc
+from . import compare, core, detect, envfile, gitignore, rules, yamlsrc
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -82,7 +83,7 @@ def compose_command(ctx: Context) -> list[str] | None:
             argv = [str(part) for part in setting] or None
         else:
             argv = split_command(str(setting), "setting compose_command") if setting else None
-        ctx.cache[COMPOSE_KEY] = compose_cli.find_compose(argv)
+        ctx.cache[COMPOSE_KEY] = oracle.find_command(argv)
     return ctx.cache[COMPOSE_KEY]
 
 
@@ -93,10 +94,10 @@ def _validate_with_compose(ctx: Context, an: core.Analysis) -> None:
     if cmd is None:
         return
     files = [ctx.path(rel) for rel in an.compose_files]
-    rc, _, err = compose_cli.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
+    rc, _, err = oracle.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
         return
-    line = compose_cli.error_line(err)
+    line = oracle.error_line(err)
     for folder in {str(ctx.target), str(ctx.target.resolve())}:
         line = line.replace(folder + os.sep, "")
     rel = next((f for f in an.compose_files if f in line), an.compose_files[0])
@@ -324,7 +325,7 @@ class ComposeStep(_SecretsStep):
                 env_path = tmp / "empty.env"
                 env_path.write_bytes(b"")
             new_files = [ctx.path(f) for f in an.compose_files]
-            rc, new_model, err = compose_cli.config(cmd, ctx.target, new_files, env_path)
+            rc, new_model, err = oracle.config(cmd, ctx.target, new_files, env_path)
             log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
             missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
             shown = " ".join(cmd)
@@ -334,7 +335,7 @@ class ComposeStep(_SecretsStep):
                 f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
                 f" (log: {log.relative_to(ctx.target)})" if log else "")
             crits = [Criterion(names[0], ok, evidence)]
-            orc, old_model, oerr = compose_cli.config(cmd, ctx.target, files, old_env)
+            orc, old_model, oerr = oracle.config(cmd, ctx.target, files, old_env)
             if rc != 0 or orc != 0:
                 crits.append(Criterion(names[1], None if orc != 0 else False,
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]

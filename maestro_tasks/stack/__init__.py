@@ -1,9 +1,10 @@
-"""The docker-compose stack: compose CLI wrapper, preflight, health via the Docker SDK.
+"""The docker-compose stack: preflight, up / down / status, health via the Docker SDK.
+
+What compose loads and how it is called (files, env file, CLI, interpolation) is ``compose/``;
+credential names (for masking compose output) are ``credentials.py``. Never imports ``secrets/``.
 
 Modules:
   engine.py    which Docker engine (DOCKER_HOST, contexts, default socket) and is it reachable
-  compose.py   find Compose v2, run it, read the project model (`docker compose config`)
-  interp.py    compose variable references (`${VAR}`, `${VAR:-x}`, `${VAR:?msg}`)
   preflight.py variables, host ports, images, data volumes older than the last secret change
   health.py    per-service state from the engine: running, healthy, restarts, log tails
   steps.py     the Step classes for week1.up / down / status

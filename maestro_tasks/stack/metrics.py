@@ -22,7 +22,8 @@ def baseline_metrics(target: Path, settings: dict[str, Any] | None = None
     files), "services_healthy": services running and healthy (None without an engine)}.
     ``settings``: the ones the tasks run with (``ctx.settings``); without them, pyproject's
     ``[tool.maestro-tasks]``."""
-    from . import compose as compose_mod
+    from ..compose import cli as compose_mod
+    from ..compose.files import discover_files
     from . import health
     from ..engine.model import UsageError
     from ..engine.target import split_command
@@ -33,8 +34,7 @@ def baseline_metrics(target: Path, settings: dict[str, Any] | None = None
     if settings is None:
         settings = _settings(target)
     configured = settings.get("compose_files")
-    files = compose_mod.discover_files(target, [configured] if isinstance(configured, str)
-                                       else configured)
+    files = discover_files(target, [configured] if isinstance(configured, str) else configured)
     command = settings.get("compose_command")
     if not files and not os.environ.get("COMPOSE_FILE"):
         return result

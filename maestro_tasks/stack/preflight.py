@@ -14,14 +14,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .interp import required_variables
+from ..compose.envfile import read_env_file as _read_env_file
+from ..compose.interp import required_variables
+from ..credentials import is_secret_key, url_passwords
 
 
 # ---- secrets: register before anything can print them ---------------------------------------
 def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]) -> set[str]:
     """Credential values found in the env file and the resolved model (to be masked)."""
-    from ..secrets.rules import is_secret_key
-
     found = {v for k, v in env_values.items() if v and is_secret_key(k)}
     for value in env_values.values():
         found.update(_url_passwords(value))
@@ -38,8 +38,6 @@ def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]
 
 def _url_passwords(node: Any) -> set[str]:
     if isinstance(node, str):
-        from ..secrets.detect import url_passwords
-
         return url_passwords(node)
     if isinstance(node, dict):
         node = list(node.values())
@@ -56,9 +54,7 @@ def read_env_file(rel: str, data: bytes | None) -> dict[str, str | None]:
     """The env file compose reads for interpolation ({} when absent). Values are taken as
     written (no ``${...}`` expansion); a line that cannot be parsed is an InputError with its
     line number, never a silently shorter file."""
-    from ..secrets.envfile import parse_env
-
-    return dict(parse_env(rel, data).values)
+    return _read_env_file(rel, data)
 
 
 def unset_variables(raw_model: Mapping[str, Any], env_values: Mapping[str, str | None],

@@ -10,13 +10,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..compose import cli as compose_mod
+from ..compose.files import discover_files
+from ..compose.interp import required_variables
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepFailed, StepSkipped
 from ..engine.model import UsageError
 from ..engine.target import split_command
-from . import compose as compose_mod
 from . import health, preflight
 from .engine import EngineUnavailable, connect, resolve_endpoint
-from .interp import required_variables
 
 DEFAULT_TIMEOUT_S = 180
 CACHE_KEY = "stack"
@@ -67,8 +68,8 @@ def _settings_list(value: Any) -> list[str]:
 
 def load_stack(ctx: Context, resolve: bool = True) -> Stack:
     """Parse the compose project (no engine needed). Invalid compose files -> InputError."""
-    files = compose_mod.discover_files(ctx.target, _settings_list(ctx.settings.get("compose_files"))
-                                       or None)
+    files = discover_files(ctx.target, _settings_list(ctx.settings.get("compose_files"))
+                           or None)
     stack = Stack(files=files, loaded_for=ctx.options)
     ctx.cache[CACHE_KEY] = stack
     if not files and not os.environ.get("COMPOSE_FILE"):

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
+from typing import Any
 
 # In run order. Each module exposes TASKS, the invoke tasks it contributes.
 _MODULES = ("fix_tests", "fix_secrets", "build_uis", "stack", "checks", "pipeline")
+
+
+def mask_seed(target: Path, settings: dict[str, Any]) -> set[str]:
+    """Every week1 task's masker seed: the secret values the target's env file already holds."""
+    from ..secrets.known import known_secret_values
+
+    return known_secret_values(target, settings)
 
 
 def collection():

@@ -6,6 +6,7 @@ from invoke import task
 
 from ..engine.runner import TaskSpec
 from ..weekly.metrics import baseline_probe
+from . import mask_seed
 
 
 def _steps(ctx):
@@ -14,7 +15,7 @@ def _steps(ctx):
     return steps(ctx)
 
 
-SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe)
+SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=mask_seed)
 
 
 @task(

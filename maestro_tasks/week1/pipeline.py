@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke import task
 
 from ..engine import TaskSpec
+from . import mask_seed
 
 DEFAULT_INSTALL = "maestro-tasks"
 
@@ -15,7 +16,7 @@ def _workflow_steps(ctx):
     return [WriteWorkflow(ctx.options["install"])]
 
 
-CI_INIT = TaskSpec("week1.ci-init", _workflow_steps)
+CI_INIT = TaskSpec("week1.ci-init", _workflow_steps, mask_seed=mask_seed)
 
 
 @task(name="all",

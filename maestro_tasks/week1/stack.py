@@ -6,6 +6,7 @@ from invoke import task
 
 from ..engine.runner import TaskSpec
 from ..weekly.metrics import baseline_probe
+from . import mask_seed
 
 _TARGET = ("the repository to work on (default: invoke config maestro.target, else the current "
            "directory)")
@@ -42,9 +43,9 @@ def _status_steps(ctx):
     return status_steps(ctx)
 
 
-UP_SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe)
-DOWN_SPEC = TaskSpec("week1.down", _down_steps)
-STATUS_SPEC = TaskSpec("week1.status", _status_steps)
+UP_SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe, mask_seed=mask_seed)
+DOWN_SPEC = TaskSpec("week1.down", _down_steps, mask_seed=mask_seed)
+STATUS_SPEC = TaskSpec("week1.status", _status_steps, mask_seed=mask_seed)
 
 
 @task(

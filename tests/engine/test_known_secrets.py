@@ -42,8 +42,26 @@ def test_a_task_that_prints_an_env_secret_shows_it_masked(tmp_path, capsys):
             ctx.warn(f"redis://:{PW}@redis:6379")
             return []
 
-    spec = TaskSpec("toy.chatty", lambda ctx: [Chatty()])
+    spec = TaskSpec("toy.chatty", lambda ctx: [Chatty()], mask_seed=known_secret_values)
     run_task(InvokeContext(Config()), spec, target=str(tmp_path))
     out, err = capsys.readouterr()
     assert PW not in out + err and PW[:12] not in out and PW[-12:] not in out
     assert "Vb…(32)" in err
+
+
+def test_every_week1_task_seeds_the_masker_with_the_env_secrets(tmp_path):
+    """The engine knows no domain: each task's spec carries the seed, and all of them do."""
+    import importlib
+
+    from maestro_tasks.week1 import _MODULES
+
+    (tmp_path / ".env").write_text(f"REDIS_PASSWORD={PW}\n")
+    specs = [value for name in _MODULES
+             for value in vars(importlib.import_module(f"maestro_tasks.week1.{name}")).values()
+             if isinstance(value, TaskSpec)]
+    assert {s.name for s in specs} >= {"week1.fix-tests", "week1.fix-secrets", "week1.build-uis",
+                                        "week1.up", "week1.down", "week1.status", "week1.verify",
+                                        "week1.report", "week1.ci-init"}
+    for spec in specs:
+        assert spec.mask_seed is not None, spec.name
+        assert PW in spec.mask_seed(tmp_path, {}), spec.name

@@ -15,7 +15,8 @@ import pytest
 
 from mt_testkit import BIN, run_cli, tree_digest
 from maestro_tasks.engine import InputError
-from maestro_tasks.secrets import compose_cli, core, yamlsrc
+from maestro_tasks.compose import oracle
+from maestro_tasks.secrets import core, yamlsrc
 
 COMPOSE = ("services:\n  db:\n    image: postgres\n    environment:\n"
            "      POSTGRES_USER: app\n      POSTGRES_PASSWORD: weakpw99\n")
@@ -173,7 +174,7 @@ def _resolved_env(compose: list[str], target: Path) -> dict[str, str]:
     res = subprocess.run([*compose, "--project-directory", str(target), "-p", "nested",
                           "--env-file", str(target / ".env"), "-f", str(target / RC),
                           "config", "--format", "json"], capture_output=True, text=True,
-                         env=compose_cli.clean_env(), check=True)
+                         env=oracle.clean_env(), check=True)
     return json.loads(res.stdout)["services"]["db"]["environment"]
 
 
@@ -239,13 +240,13 @@ def test_compose_output_with_a_stray_byte_is_decoded(tmp_path):
     fake = tmp_path / "compose-like"
     fake.write_text("#!/bin/sh\nprintf 'bad byte \\377 here\\n' >&2\nexit 1\n")
     fake.chmod(0o755)
-    rc, model, err = compose_cli.config([str(fake)], tmp_path, [tmp_path / RC], Path(os.devnull))
+    rc, model, err = oracle.config([str(fake)], tmp_path, [tmp_path / RC], Path(os.devnull))
     assert rc == 1 and model is None and "bad byte \ufffd here" in err
-    assert compose_cli.error_line(err) == "bad byte \ufffd here"
+    assert oracle.error_line(err) == "bad byte \ufffd here"
 
 
 def test_compose_error_line_skips_warnings():
     err = ('time="2026-01-01T00:00:00Z" level=warning msg="the attribute `version` is obsolete"\n'
            "services.a must be a mapping\n"
            'time="2026-01-01T00:00:00Z" level=warning msg="later warning"\n\n')
-    assert compose_cli.error_line(err) == "services.a must be a mapping"
+    assert oracle.error_line(err) == "services.a must be a mapping"

@@ -117,9 +117,9 @@ def test_outside_git_the_gitignore_rules_are_read(make_target, run_fix):
 
 
 def test_without_compose_cli_that_criterion_is_skipped(make_target, run_fix, monkeypatch):
-    from maestro_tasks.secrets import compose_cli
+    from maestro_tasks.compose import oracle
 
-    monkeypatch.setattr(compose_cli, "find_compose", lambda command=None: None)
+    monkeypatch.setattr(oracle, "find_command", lambda command=None: None)
     target = make_target({"docker-compose.yml": COMPOSE})
     result, *_ = run_fix(target)
     crit = _criteria(result)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from maestro_tasks.secrets import core
-from maestro_tasks.secrets.compose_cli import clean_env
+from maestro_tasks.compose.oracle import clean_env
 
 ALNUM = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 # Secrets and plain words come from disjoint shapes, so a plain word never equals a secret.

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maestro_tasks.stack import compose as compose_mod
+from maestro_tasks.compose import cli as compose_mod
+from maestro_tasks.compose import files as compose_files
+from maestro_tasks.compose.interp import Reference, references, required_variables
 from maestro_tasks.stack import engine, preflight
-from maestro_tasks.stack.interp import Reference, references, required_variables
 from maestro_tasks.stack.metrics import baseline_metrics
 
 
@@ -189,14 +190,14 @@ def test_compose_v1_is_refused_by_name(tmp_path):
 def test_compose_v2_is_found_and_files_discovered(tmp_path, compose):
     cli = compose_mod.find_compose()
     assert cli.version >= compose_mod.MIN_VERSION
-    assert compose_mod.discover_files(tmp_path) == []
+    assert compose_files.discover_files(tmp_path) == []
     (tmp_path / "docker-compose.yml").write_text("services: {}\n")
     (tmp_path / "docker-compose.override.yml").write_text("services: {}\n")
-    assert compose_mod.discover_files(tmp_path) == ["docker-compose.yml",
+    assert compose_files.discover_files(tmp_path) == ["docker-compose.yml",
                                                     "docker-compose.override.yml"]
     (tmp_path / "compose.yaml").write_text("services: {}\n")
-    assert compose_mod.discover_files(tmp_path) == ["compose.yaml"]
-    assert compose_mod.discover_files(tmp_path, ["x.yml"]) == ["x.yml"]
+    assert compose_files.discover_files(tmp_path) == ["compose.yaml"]
+    assert compose_files.discover_files(tmp_path, ["x.yml"]) == ["x.yml"]
 
 
 # ---- engine endpoint ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Run ``docker compose config`` for the secrets check: the resolved model of a project, read
-with a clean environment so that only the env file supplies variables."""
+"""``docker compose config`` as the oracle: the resolved model of candidate files, read with a
+clean environment so that only the env file supplies variables (fix-secrets proves its plan with
+it before writing)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import subprocess
 from pathlib import Path
 
 
-def find_compose(command: list[str] | None = None) -> list[str] | None:
-    """The Compose v2 command prefix (the stack package's discovery), or None when there is none."""
-    from ..stack.compose import ComposeUnavailable, find_compose as find_v2
+def find_command(command: list[str] | None = None) -> list[str] | None:
+    """The Compose v2 command prefix (``cli.find_compose``), or None when there is none."""
+    from .cli import ComposeUnavailable, find_compose
 
     try:
-        return find_v2(command=command).argv
+        return find_compose(command=command).argv
     except ComposeUnavailable:
         return None
 

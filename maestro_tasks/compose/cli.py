@@ -2,6 +2,8 @@
 
 Everything about the stack's shape (services, ports, healthchecks, variables, config hashes)
 comes from `docker compose config`, so the suite reads compose files exactly as compose does.
+Which files a project loads is ``files.py``; the isolated `config` check of candidate files is
+``oracle.py``.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 # --wait-timeout and `config --hash` are both present from this release on.
 MIN_VERSION = (2, 20, 0)
-# Compose's own discovery order in a project folder (compose-spec), and the override names.
-DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _VERSION = re.compile(r"version\s+v?(\d+)\.(\d+)\.(\d+)", re.IGNORECASE)
 
 
@@ -97,24 +97,6 @@ def find_compose(environ: Mapping[str, str] | None = None,
                                  "`up --wait` and `config --hash`", hint)
     raise ComposeUnavailable(f"{need} not found: neither `docker compose` nor docker-compose",
                              hint)
-
-
-def default_files(exists: Callable[[str], bool]) -> list[str]:
-    """The files ``docker compose`` loads by default: the first base file plus its override."""
-    for name in DEFAULT_FILES:
-        if exists(name):
-            stem, ext = name.rsplit(".", 1)
-            override = f"{stem}.override.{ext}"
-            alt = f"{stem}.override.{'yml' if ext == 'yaml' else 'yaml'}"
-            return [name, *[o for o in (override, alt) if exists(o)][:1]]
-    return []
-
-
-def discover_files(target: Path, configured: Sequence[str] | None = None) -> list[str]:
-    """The compose files of the target, relative: configured ones, else what compose would load."""
-    if configured:
-        return [str(f) for f in configured]
-    return default_files(lambda rel: (target / rel).is_file())
 
 
 @dataclass
