@@ -45,6 +45,7 @@ def prepare(path: Path) -> tuple[Path, bool]:
 
 def _summary_spec(target: Path, replaced: bool):
     from .engine.runner import TaskSpec
+    from .week1 import mask_seed
     from .weekly.steps import WeekSummary
 
     where = _shell_path(target)
@@ -52,7 +53,8 @@ def _summary_spec(target: Path, replaced: bool):
                 f"invoke week1.report --target {where}"]
     note = f"replaced the previous demo at {where}" if replaced else ""
     data = {"replaced_previous_demo": replaced}
-    return TaskSpec("demo.week", lambda ctx: [WeekSummary(commands, note, data)]), commands
+    return TaskSpec("demo.week", lambda ctx: [WeekSummary(commands, note, data)],
+                    mask_seed=mask_seed), commands
 
 
 def _shell_path(path: Path) -> str:

@@ -88,7 +88,7 @@ def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
 def secret_scope(target: Path, settings: dict[str, Any] | None) -> list[str]:
     """The files the hardcoded-secret count covers (the compose files fix-secrets fixes)."""
     try:
-        from maestro_tasks.stack.compose import discover_files
+        from maestro_tasks.compose.files import discover_files
 
         configured = (settings or {}).get("compose_files")
         return list(discover_files(Path(target), [configured] if isinstance(configured, str)
