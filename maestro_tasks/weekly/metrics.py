@@ -106,4 +106,7 @@ def report_numbers(target: Path, settings: dict[str, Any] | None,
                   tests_source="a collect-only run now")
     values.update(recorded_tests(target, state))
     values["secrets_files"] = secret_scope(target, settings)
+    from maestro_tasks.testing.presence import has_python_tests
+
+    values["python_tests"] = has_python_tests(Path(target))
     return values

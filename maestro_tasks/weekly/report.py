@@ -48,8 +48,12 @@ def _causes(after: dict[str, Any], limit: int = 5) -> list[str]:
     return lines
 
 
+TESTS_OUTCOME = "Tests execute without import errors"
+
+
 def outcomes(after: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
-    """The week-1 outcomes judged from measured numbers: (what, done?, why not)."""
+    """The week-1 outcomes judged from measured numbers: (what, done?, why not). A target
+    without Python tests has no test outcome to judge (``python_tests`` False)."""
     def all_of(done: Any, total: Any) -> bool | None:
         if done is None or total is None:
             return None
@@ -58,8 +62,8 @@ def outcomes(after: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
     errors, collected = after.get("collection_errors"), after.get("tests_collected")
     tests = None if errors is None else (errors == 0 and bool(collected))
     secrets = None if after.get("hardcoded_secrets") is None else after["hardcoded_secrets"] == 0
-    return [
-        ("Tests execute without import errors", tests,
+    judged = [
+        (TESTS_OUTCOME, tests,
          f"{_fmt(errors)} collection errors, {_fmt(collected)} tests collected"),
         ("No hardcoded secrets in the compose files", secrets,
          f"{_fmt(after.get('hardcoded_secrets'))} hardcoded secrets left"),
@@ -69,6 +73,9 @@ def outcomes(after: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
          all_of(after.get("services_healthy"), after.get("services_total")),
          f"{_of(after.get('services_healthy'), after.get('services_total'))} services healthy"),
     ]
+    if after.get("python_tests") is False:
+        judged = [item for item in judged if item[0] != TESTS_OUTCOME]
+    return judged
 
 
 def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any],
@@ -90,6 +97,8 @@ def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any
     ])
     judged = outcomes(after)
     shipped = [f"- {what}" for what, done, _ in judged if done]
+    if after.get("python_tests") is False:
+        shipped.append("- No Python tests in this repository: fix-tests had nothing to run")
     blockers = [f"- {what}: {why}" for what, done, why in judged if done is False]
     blockers += [f"- {what}: not measurable here ({why})" for what, done, why in judged
                  if done is None]

@@ -63,3 +63,12 @@ def test_error_causes_group_across_phases():
     assert error_cause('failed on teardown with "OSError: x"') == "OSError: x"
     assert error_cause("") == "no message"
     assert error_cause("ValueError: y") == "ValueError: y"
+
+
+def test_a_target_without_python_tests_has_no_test_outcome_to_chase():
+    text = render_it(after={**AFTER, "python_tests": False, "tests_collected": 0,
+                            "tests_passed": None, "tests_failed": None, "tests_errors": None})
+    blockers = text.split("## Blockers", 1)[1].split("##", 1)[0]
+    steps = text.split("## Next steps", 1)[1]
+    assert "Tests execute" not in blockers and "fix-tests" not in steps
+    assert "No Python tests in this repository" in text
