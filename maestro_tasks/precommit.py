@@ -10,8 +10,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from maestro_tasks.engine import InputError
-    from maestro_tasks.secrets.metrics import find_hardcoded
+    from .engine import InputError
+    from .secrets.metrics import find_hardcoded
 
     files = sys.argv[1:] if argv is None else argv
     found, unreadable = 0, 0

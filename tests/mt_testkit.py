@@ -72,14 +72,17 @@ def docker_ok() -> bool:
 
 
 def compose_cmd() -> list[str] | None:
-    """Compose v2: the docker CLI plugin, else a standalone v2 docker-compose."""
+    """Compose v2 that reports errors: the docker CLI plugin, else a standalone v2
+    docker-compose. A wrapper that exits 0 on an invalid file does not count."""
+    from maestro_tasks.compose.cli import reports_errors
+
     if shutil.which("docker"):
         res = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
-        if res.returncode == 0 and "v2" in res.stdout:
+        if res.returncode == 0 and "v2" in res.stdout and reports_errors(["docker", "compose"]):
             return ["docker", "compose"]
     standalone = shutil.which("docker-compose") or (BIN / "docker-compose")
     if standalone and Path(standalone).exists():
         res = subprocess.run([str(standalone), "version"], capture_output=True, text=True)
-        if res.returncode == 0 and "v2" in res.stdout:
+        if res.returncode == 0 and "v2" in res.stdout and reports_errors([str(standalone)]):
             return [str(standalone)]
     return None

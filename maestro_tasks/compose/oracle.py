@@ -11,11 +11,16 @@ from pathlib import Path
 
 
 def find_command(command: list[str] | None = None) -> list[str] | None:
-    """The Compose v2 command prefix (``cli.find_compose``), or None when there is none."""
-    from .cli import ComposeUnavailable, find_compose
+    """The Compose v2 command prefix (``cli.find_compose``), or None when there is none.
+    A compose whose exit status hides its errors is a StepFailed naming it: its verdict on the
+    plan would be worthless."""
+    from ..engine import StepFailed
+    from .cli import ComposeUnavailable, ComposeUntrusted, find_compose
 
     try:
         return find_compose(command=command).argv
+    except ComposeUntrusted as exc:
+        raise StepFailed(str(exc), hint=exc.hint) from None
     except ComposeUnavailable:
         return None
 
@@ -46,6 +51,9 @@ def config(cmd: list[str], project_dir: Path, files: list[Path], env_file: Path,
                              timeout=120, env=clean_env(), cwd=project_dir)
     except subprocess.TimeoutExpired:
         return 124, None, "compose config timed out"
+    from .cli import exit_status
+
+    res.returncode = exit_status(res.returncode, res.stderr)
     model = None
     if res.returncode == 0:
         try:

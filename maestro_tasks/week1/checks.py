@@ -9,13 +9,13 @@ from . import mask_seed
 
 
 def _checklist(ctx):
-    from maestro_tasks.weekly.checklist import checklist_items
+    from ..weekly.checklist import checklist_items
 
     return checklist_items()
 
 
 def _report_steps(ctx):
-    from maestro_tasks.weekly.steps import WriteReport
+    from ..weekly.steps import WriteReport
 
     return [WriteReport(ctx.options["output"])]
 
@@ -29,7 +29,7 @@ REPORT = TaskSpec("week1.report", _report_steps, mask_seed=mask_seed)
             "json": "print one JSON document instead of the human checklist"})
 def verify(c, target=None, json=False):
     """Check the week-1 success criteria read-only, each with its evidence; exit 0 only if all met."""
-    from maestro_tasks.engine.runner import run_task
+    from ..engine.runner import run_task
 
     # Read-only by construction: the checklist runs every task in check mode.
     run_task(c, VERIFY, target=target, check=True, json=json)
@@ -42,7 +42,7 @@ def verify(c, target=None, json=False):
             "json": "print one JSON document (with the before/after numbers) instead of lines"})
 def report(c, target=None, output=None, json=False):
     """Write the weekly summary with measured before -> after numbers."""
-    from maestro_tasks.engine.runner import run_task
+    from ..engine.runner import run_task
 
     run_task(c, REPORT, target=target, json=json, options={"output": output})
 

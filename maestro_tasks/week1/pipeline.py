@@ -11,7 +11,7 @@ DEFAULT_INSTALL = "maestro-tasks"
 
 
 def _workflow_steps(ctx):
-    from maestro_tasks.weekly.steps import WriteWorkflow
+    from ..weekly.steps import WriteWorkflow
 
     return [WriteWorkflow(ctx.options["install"])]
 
@@ -28,7 +28,7 @@ CI_INIT = TaskSpec("week1.ci-init", _workflow_steps, mask_seed=mask_seed)
             "json": "print one JSON document for the whole run"})
 def run_all(c, target=None, keep_going=False, check=False, diff=False, json=False):
     """Run fix-tests, fix-secrets, build-uis and up in order, with one recap."""
-    from maestro_tasks.engine.runner import run_task
+    from ..engine.runner import run_task
     from . import pipeline_plan
 
     run_task(c, pipeline_plan(), target=target, check=check, diff=diff, json=json,
@@ -45,7 +45,7 @@ def run_all(c, target=None, keep_going=False, check=False, diff=False, json=Fals
             "json": "print one JSON document instead of human lines"})
 def ci_init(c, target=None, install=DEFAULT_INSTALL, check=False, diff=False, json=False):
     """Write a GitHub Actions workflow that runs fix-secrets --check and verify on every push."""
-    from maestro_tasks.engine.runner import run_task
+    from ..engine.runner import run_task
 
     run_task(c, CI_INIT, target=target, check=check, diff=diff, json=json,
              options={"install": install})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from maestro_tasks.engine import Criterion
+from ..engine import Criterion
 
 from .steps import ChecklistItem
 
@@ -13,7 +13,7 @@ def _spec(module: str):
     """The task a week1 module contributes to week1.all, with week1.all's options overlaid by
     the module's CHECK_OPTIONS (what a read-only check should leave out, e.g. stale caches)."""
     def get():
-        mod = importlib.import_module(f"maestro_tasks.week1.{module}")
+        mod = importlib.import_module(f"..week1.{module}", __package__)
         spec, options = mod.PIPELINE[0]
         return spec, {**options, **getattr(mod, "CHECK_OPTIONS", {})}
 

@@ -22,7 +22,7 @@ def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, A
     from concurrent.futures import ThreadPoolExecutor
 
     values: dict[str, Any] = dict.fromkeys(KEYS)
-    modules = [importlib.import_module(f"maestro_tasks.{d}.metrics") for d in DOMAINS]
+    modules = [importlib.import_module(f"..{d}.metrics", __package__) for d in DOMAINS]
     # Each domain mostly waits on its own subprocess (pytest, compose): measure them together.
     with ThreadPoolExecutor(len(modules)) as pool:
         for part in pool.map(lambda m: m.baseline_metrics(target, settings), modules):
@@ -32,7 +32,7 @@ def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, A
 
 def baseline_probe(ctx: Any) -> dict[str, Any]:
     """The engine's baseline hook: what the target looked like before week 1 touched it."""
-    from maestro_tasks.engine.state import utc_now_iso
+    from ..engine.state import utc_now_iso
 
     return {"measured_at": utc_now_iso(), **measure(ctx.target, ctx.settings)}
 
@@ -50,8 +50,8 @@ def error_cause(reason: str) -> str:
 def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
     """The latest fix-tests run as recorded in .maestro/ (its JUnit XML and state.json):
     failures and errors apart, errors grouped by cause. {} when no run was recorded."""
-    from maestro_tasks.testing import junit
-    from maestro_tasks.testing.suite import JUNIT_NAME
+    from ..testing import junit
+    from ..testing.suite import JUNIT_NAME
 
     recorded = state.get("fix_tests") if isinstance(state.get("fix_tests"), dict) else {}
     xml = Path(target) / ".maestro" / JUNIT_NAME
@@ -88,7 +88,7 @@ def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
 def secret_scope(target: Path, settings: dict[str, Any] | None) -> list[str]:
     """The files the hardcoded-secret count covers (the compose files fix-secrets fixes)."""
     try:
-        from maestro_tasks.compose.files import discover_files
+        from ..compose.files import discover_files
 
         configured = (settings or {}).get("compose_files")
         return list(discover_files(Path(target), [configured] if isinstance(configured, str)
@@ -106,7 +106,7 @@ def report_numbers(target: Path, settings: dict[str, Any] | None,
                   tests_source="a collect-only run now")
     values.update(recorded_tests(target, state))
     values["secrets_files"] = secret_scope(target, settings)
-    from maestro_tasks.testing.presence import has_python_tests
+    from ..testing.presence import has_python_tests
 
     values["python_tests"] = has_python_tests(Path(target))
     return values

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from maestro_tasks.engine import (
+from ..engine import (
     BaseStep, Change, Criterion, StepFailed, StepSkipped, TaskSpec, UsageError,
 )
-from maestro_tasks.engine.context import Context
+from ..engine.context import Context
 
 
 def task_criteria(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> list[Criterion]:
@@ -118,9 +118,9 @@ class WriteReport(BaseStep):
         cached = ctx.cache.get("report:rendered")
         if cached is not None:
             return cached
-        from maestro_tasks import __version__
-        from maestro_tasks.engine.state import utc_now_iso
-        from maestro_tasks.resources import template
+        from .. import __version__
+        from ..engine.state import utc_now_iso
+        from ..resources import template
 
         from .metrics import report_numbers
         from .report import render
@@ -162,7 +162,7 @@ class WriteReport(BaseStep):
         return [Change(self.shown(ctx), "write", f"{what} {self.shown(ctx)}", text.encode())]
 
     def apply(self, ctx: Context, changes: list[Change]) -> None:
-        from maestro_tasks.engine.fsio import atomic_write
+        from ..engine.fsio import atomic_write
 
         text, _, _ = self._render(ctx)
         path = self.path(ctx)
@@ -243,7 +243,7 @@ class WriteWorkflow(BaseStep):
     def _content(self) -> bytes:
         from string import Template
 
-        from maestro_tasks.resources import template
+        from ..resources import template
 
         return Template(template("github-workflow.yml")).substitute(install=self.install).encode()
 
