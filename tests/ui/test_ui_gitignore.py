@@ -95,3 +95,50 @@ def test_target_outside_git_is_left_alone(make_target, cli, parse_json):
     res = cli(TASK, "--target", str(target), "--check", "--no-serve-check", "--json")
     step = _step(parse_json(res), "git-ignore")
     assert step["status"] == "ok" and step["summary"].startswith("not a git work tree")
+
+
+# ---- property: whatever the .gitignore held, the appended lines win and a rerun adds nothing --
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINES = st.sampled_from([
+    "", "# comment", "node_modules", "!node_modules", "!/ui/vite-app/site/", "site/", "!site",
+    "*.log", "/ui/", "!/ui/", "ui/vite-app/", "!ui/vite-app/node_modules/", "**/site", "\\#x",
+    "dist/", "!*", "trailing   ",
+])
+
+
+@pytest.fixture(scope="module")
+def one_repo(tmp_path_factory):
+    import shutil as _shutil
+    from pathlib import Path
+
+    apps = Path(__file__).resolve().parent / "apps"
+    target = tmp_path_factory.mktemp("prop") / "t"
+    _shutil.copytree(apps / "vite-app", target / "ui" / "vite-app")
+    _git(target, "init", "-q")
+    return target
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_LINES, max_size=8), st.sampled_from(["\n", "\r\n"]), st.booleans(),
+       st.booleans())
+def test_appended_lines_always_win_and_are_idempotent(one_repo, lines, nl, final_nl, in_app):
+    target = one_repo
+    base = nl.join(lines) + (nl if final_nl and lines else "")
+    own, root = target / "ui/vite-app/.gitignore", target / ".gitignore"
+    for path in (own, root):
+        path.unlink(missing_ok=True)
+    (own if in_app else root).write_bytes(base.encode())
+    app = discover(target, {}).apps[0]
+    planned = plan_ignores(target, app, own.read_bytes() if own.exists() else None,
+                           root.read_bytes() if root.exists() else None)
+    if planned is None:
+        assert not_ignored(target, ["ui/vite-app/node_modules/", "ui/vite-app/site/"]) == []
+        return
+    assert planned.content.startswith(base.encode())  # append-only: the user's lines stay
+    (target / planned.file).write_bytes(planned.content)
+    assert not_ignored(target, ["ui/vite-app/node_modules/", "ui/vite-app/site/"]) == []
+    again = plan_ignores(target, app, own.read_bytes() if own.exists() else None,
+                         root.read_bytes() if root.exists() else None)
+    assert again is None
