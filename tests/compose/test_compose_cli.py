@@ -91,6 +91,19 @@ def test_the_verdict_is_cached_per_binary_path_and_mtime(tmp_path, compose):
     assert len(calls.read_text().splitlines()) == 2
 
 
+def test_a_self_check_that_cannot_finish_is_no_verdict(tmp_path, monkeypatch):
+    slow = _script(tmp_path / "fake_slow_compose",
+                   'if [ "$1" = version ]; then echo "Docker Compose version v2.40.3"; exit 0; fi\n'
+                   "sleep 5\n")
+    monkeypatch.setattr(compose_cli, "SELF_CHECK_TIMEOUT_S", 0.5)
+    cached = dict(compose_cli._VERDICTS)
+    with pytest.raises(compose_cli.ComposeUnavailable) as err:
+        compose_cli.find_compose(command=[str(slow)])
+    assert not isinstance(err.value, compose_cli.ComposeUntrusted)
+    assert "did not answer its self-check" in str(err.value)
+    assert compose_cli._VERDICTS == cached  # no verdict recorded
+
+
 def test_invalid_compose_project_on_stderr_is_an_error_whatever_the_exit_status(tmp_path):
     assert compose_cli.exit_status(0, f"time=x level=error\n{INVALID_PROJECT_ERROR}\n") == 1
     assert compose_cli.exit_status(0, "level=warning msg=obsolete version\n") == 0
