@@ -28,16 +28,32 @@ class TargetLock:
         except OSError:
             return "unknown"
 
-    def acquire(self) -> None:
+    def _open(self) -> int:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise WriteError(describe_os_error(exc, self.path)) from None
+
+    def _still_the_file(self, fd: int) -> bool:
+        """The locked file is still the one at ``path``: a run that had nothing to do removes
+        its fresh .maestro/ (lock included) on exit, and a lock on that unlinked file guards
+        nothing."""
+        try:
+            return os.stat(self.path).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            return False
+
+    def acquire(self) -> None:
+        fd = self._open()
         deadline = time.monotonic() + self.timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if not self._still_the_file(fd):
+                    os.close(fd)
+                    fd = self._open()
+                    continue
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:

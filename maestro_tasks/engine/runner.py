@@ -143,6 +143,9 @@ def run_steps(ctx: Context, plan: Sequence[tuple[TaskSpec, dict[str, Any]]], rep
     finally:
         if lock is not None:
             lock.release()
+            if created_state_dir:
+                # A run with nothing to do leaves no trace, not even .maestro/.
+                ctx.state.discard_if_pristine()
     return TaskResult(task=name or plan[0][0].name, target=str(ctx.target), mode=ctx.mode,
                       steps=results, duration_s=time.monotonic() - started)
 

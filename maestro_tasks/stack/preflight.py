@@ -18,9 +18,6 @@ from ..compose.envfile import read_env_file as _read_env_file
 from ..compose.interp import required_variables
 from ..credentials import is_secret_key, url_passwords
 
-# The UIs' dev / preview servers (Vite dev, Vite preview, the admin dashboard's Next.js dev).
-UI_PORTS = (5173, 4173, 3001)
-
 
 # ---- secrets: register before anything can print them ---------------------------------------
 def secret_values(model: Mapping[str, Any], env_values: Mapping[str, str | None]) -> set[str]:
@@ -110,18 +107,26 @@ def _overlap(a: PortUse, b: PortUse) -> bool:
             and (not a.host_ip or not b.host_ip or a.host_ip == b.host_ip))
 
 
-def port_clashes(ports: list[PortUse], ui_ports: Iterable[int]) -> list[str]:
-    """Two services claiming one host port, or a service claiming a UI's dev / preview port."""
+def port_clashes(ports: list[PortUse], ui_ports: Iterable[Any] = ()) -> list[str]:
+    """Two services claiming one host port, or a service claiming a port one of the target's
+    UI servers listens on. ``ui_ports``: objects with ``port``, ``app``, ``server`` and
+    ``source`` (the UI app's own config that sets it), so each clash names both sides."""
     problems = []
     for i, a in enumerate(ports):
         for b in ports[i + 1:]:
             if _overlap(a, b) and a.service != b.service:
                 problems.append(f"host port {a.port}/{a.protocol} is published by both "
                                 f"{a.service} and {b.service}")
-    reserved = sorted(set(int(p) for p in ui_ports))
+    by_port: dict[int, list[Any]] = {}
+    for ui in ui_ports:
+        by_port.setdefault(int(ui.port), []).append(ui)
     for use in ports:
-        if use.protocol == "tcp" and use.port in reserved:
-            problems.append(f"host port {use.port} ({use.service}) is a UI dev / preview port")
+        for ui in by_port.get(use.port, []) if use.protocol == "tcp" else []:
+            problems.append(
+                f"host port {use.port} is published by service {use.service} and is the port "
+                f"of {ui.app}'s {ui.server} server ({ui.source}): publish the service on "
+                f"another host port in the compose file, or move {ui.app}'s {ui.server} "
+                f"server to another port")
     return problems
 
 
@@ -226,6 +231,54 @@ _NETWORK_ERRORS = ("dial tcp", "no such host", "i/o timeout", "connection refuse
 def is_network_error(message: str) -> bool:
     """A pull failure because no registry can be reached (as opposed to a wrong image name)."""
     return any(needle.lower() in message.lower() for needle in _NETWORK_ERRORS)
+
+
+def registry_of(image: str) -> str:
+    """The registry an image reference is pulled from (Docker Hub when the first path part
+    is not a host)."""
+    first, sep, _ = image.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def unobtainable(to_pull: list[tuple[str, str]], probe) -> list[tuple[str, str, str]]:
+    """(image, who needs it, why) for every image that cannot be pulled; why is "no registry
+    reachable" or the registry's refusal.
+
+    ``probe(image) -> str | None``: None when the registry knows the image (read-only, nothing
+    pulled), else the engine's message. One unreachable registry answers for all its images,
+    so a machine without network pays one probe per registry.
+    """
+    users: dict[str, list[str]] = {}
+    for who, image in to_pull:
+        users.setdefault(image, []).append(who)
+    down: dict[str, str] = {}
+    out = []
+    for image in sorted(users):
+        registry = registry_of(image)
+        if registry in down:
+            message = down[registry]
+        else:
+            message = probe(image)
+            if message is None:
+                continue
+            if is_network_error(message):
+                down[registry] = message
+        first = message.strip().splitlines()[0][:200] if message.strip() else "no answer"
+        why = (f"no registry reachable ({first})" if is_network_error(message)
+               else f"the registry refuses it ({first})")
+        out.append((image, ", ".join(users[image]), why))
+    return out
+
+
+def describe_unobtainable(missing: list[tuple[str, str, str]]) -> str:
+    """One line naming each image and who needs it, grouped by the reason (said once)."""
+    by_why: dict[str, list[str]] = {}
+    for image, who, why in missing:
+        by_why.setdefault(why, []).append(f"{image} (for {who})")
+    return "; ".join(f"{', '.join(images)}: not present locally and {why}"
+                     for why, images in by_why.items())
 
 
 # ---- data volumes vs the last secret change ----------------------------------------------

@@ -202,17 +202,19 @@ class PreflightStep(_StackStep):
     def _ports(self, ctx: Context, stack: Stack, services: list[str],
                criteria: list[Criterion]) -> list[str]:
         ports = preflight.published_ports(stack.model, services)
-        ui_ports = [*preflight.UI_PORTS, *(int(p) for p in ctx.settings.get("ui_ports") or [])]
+        ui_ports = ui_server_ports(ctx)
         containers = health.project_containers(stack.client, stack.name)
         problems = preflight.port_clashes(ports, ui_ports)
         problems += preflight.ports_taken(ports, health.own_ports(containers),
                                           health.port_holders(stack.client))
-        reserved = ", ".join(str(p) for p in sorted(set(ui_ports)))
+        reserved = ", ".join(f"{p.port} ({p.app} {p.server})" for p in ui_ports) or "none found"
+        ctx.current.data["ui_ports"] = [{"app": p.app, "port": p.port, "server": p.server,
+                                         "source": p.source} for p in ui_ports]
         criteria.append(Criterion(
             "host ports free", not problems,
             "; ".join(problems) if problems else
-            f"{len(ports)} published port(s) free, no clash with each other or the UI ports "
-            f"{reserved}"))
+            f"{len(ports)} published port(s) free, no clash with each other or the UI "
+            f"servers' ports: {reserved}"))
         return problems
 
     def _images(self, ctx: Context, stack: Stack, services: list[str],
@@ -232,16 +234,27 @@ class PreflightStep(_StackStep):
         pulls = sorted({image for _, image in needs.to_pull})
         pulled = {who for who, _ in needs.to_pull}
         present = [s for s in services if s not in needs.to_build and s not in pulled]
+        # Asked of the registry without pulling, so check mode (and week1.verify) finds what
+        # `up` would: an image that cannot be had means the stack cannot run.
+        missing = preflight.unobtainable(needs.to_pull, lambda ref: _probe_registry(stack, ref))
+        ctx.current.data["images_missing"] = [image for image, _, _ in missing]
+        pullable = [i for i in pulls if i not in {image for image, _, _ in missing}]
         parts = [f"{len(present)} service image(s) present locally"]
         if needs.to_build:
             parts.append(f"to build: {', '.join(needs.to_build)}")
-        if pulls:
-            parts.append(f"not present locally, to pull: {', '.join(pulls)}")
+        if pullable:
+            parts.append(f"to pull: {', '.join(pullable)}")
+        if missing:
+            parts.append("cannot pull: " + preflight.describe_unobtainable(missing))
         if needs.unbuildable:
             parts.append("cannot build: " + "; ".join(needs.unbuildable))
-        criteria.append(Criterion("images available or buildable", not needs.unbuildable,
-                                  "; ".join(parts)))
-        return [f"cannot build {u}" for u in needs.unbuildable]
+        criteria.append(Criterion("images available or buildable",
+                                  not needs.unbuildable and not missing, "; ".join(parts)))
+        problems = [f"cannot build {u}" for u in needs.unbuildable]
+        if missing:
+            problems.append(f"{len(missing)} image(s) cannot be pulled: "
+                            + preflight.describe_unobtainable(missing))
+        return problems
 
     def _volumes(self, ctx: Context, stack: Stack) -> None:
         changed_at = ctx.state.read_state().get("secrets_changed_at")
@@ -258,6 +271,39 @@ class PreflightStep(_StackStep):
                      "data services keep the credentials they were initialised with. Either "
                      "re-initialise it (week1.down --volumes deletes its data) or set the new "
                      "password inside the service (e.g. ALTER USER ... PASSWORD)")
+
+
+def ui_server_ports(ctx: Context) -> list[Any]:
+    """The ports the target's own UI apps listen on (their Vite configs, package.json scripts,
+    framework defaults), plus the ``ui_ports`` setting. An unreadable UI config is build-uis'
+    finding: here it is a warning, and that app's ports are unknown."""
+    from ..engine import MaestroError
+    from ..ui.discovery import UiPort, discover
+
+    try:
+        apps = discover(ctx.target, ctx.settings).apps
+    except MaestroError as exc:
+        ctx.warn(f"UI ports not checked: {exc}")
+        apps = []
+    found = [port for app in apps for port in app.ports]
+    for raw in ctx.settings.get("ui_ports") or []:
+        try:
+            port = int(raw)
+        except (TypeError, ValueError):
+            raise InputError("ui_ports setting", f"{raw!r} is not a port number") from None
+        found.append(UiPort("setting ui_ports", port, "UI", "setting ui_ports"))
+    return found
+
+
+def _probe_registry(stack: Stack, image: str) -> str | None:
+    """None when the registry knows ``image`` (nothing is pulled), else the engine's message."""
+    from docker.errors import APIError, DockerException
+
+    try:
+        stack.client.api.inspect_distribution(image)
+        return None
+    except (APIError, DockerException) as exc:
+        return str(getattr(exc, "explanation", "") or exc)
 
 
 # ---- up -------------------------------------------------------------------------------------
@@ -380,8 +426,10 @@ class UpStep(_StackStep):
         names = ", ".join(image for image, _ in failures)
         first = failures[0][1].strip().splitlines()[0][:200]
         if all(preflight.is_network_error(msg) for _, msg in failures):
-            raise StepSkipped(f"{len(failures)} image(s) not present locally and no registry "
-                              f"reachable to pull them: {names} (engine said: {first})")
+            raise StepFailed(f"{len(failures)} image(s) not present locally and no registry "
+                             f"reachable to pull them: {names} (engine said: {first})",
+                             hint="load or build the images locally (docker load / docker "
+                                  "build), or run where a registry is reachable")
         raise StepFailed(f"cannot pull {names}: {first}",
                          hint="check the image names and registry credentials "
                               "(docker login), or build / load the images locally")

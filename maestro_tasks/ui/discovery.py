@@ -44,6 +44,8 @@ class App:
     outputs: tuple[str, ...] = ("dist",)
     root_id: str | None = None  # the element a rendered page fills (#root for Vite)
     configured: bool = False    # listed in ui_apps
+    # The host ports its dev / preview / start servers listen on, from its own configs.
+    ports: tuple["UiPort", ...] = field(default=(), hash=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -63,6 +65,19 @@ class App:
     def slug(self) -> str:
         """A file-name-safe form of ``rel`` for log names."""
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.rel).strip("-")
+
+
+@dataclass(frozen=True)
+class UiPort:
+    """One port a UI app's own server listens on, and where that was read."""
+
+    app: str      # the app folder, relative to the target
+    port: int
+    server: str   # "vite dev", "vite preview", "next dev", "next start"
+    source: str   # e.g. "vite.config.ts server.port", "package.json scripts.dev -p", "default"
+
+    def __str__(self) -> str:
+        return f"{self.app} {self.server} ({self.source})"
 
 
 @dataclass
@@ -168,6 +183,123 @@ def _normal(path: PurePosixPath) -> str:
     return "/".join(parts) or "."
 
 
+# ---- the ports the app's own servers use ----------------------------------------------------
+# Framework defaults when nothing sets a port.
+DEFAULT_PORTS = {"vite dev": 5173, "vite preview": 4173, "next dev": 3000, "next start": 3000}
+_PORT_VALUE = re.compile(r"""\bport\s*:\s*(?:(\d{1,5})\b|[^,}\n]*?(?:\|\||\?\?|:)\s*(\d{1,5})\b)""")
+
+
+def _object_body(text: str, key: str) -> str | None:
+    """The ``{...}`` literal assigned to ``key`` at any depth (first occurrence), or None."""
+    match = re.search(rf"\b{key}\s*:\s*\{{", text)
+    if match is None:
+        return None
+    depth, start = 0, match.end() - 1
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i]
+    return None
+
+
+def _top_level(body: str) -> str:
+    """``body`` with every nested ``{...}`` removed, so only its own keys remain."""
+    out, depth = [], 0
+    for char in body:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
+def vite_config_ports(text: str) -> dict[str, int]:
+    """``{"server": N, "preview": M}`` from a Vite config's literal ``server.port`` /
+    ``preview.port`` (a ``process.env.PORT || 3000`` style fallback counts as its literal)."""
+    text = _strip_js_comments(text)
+    found: dict[str, int] = {}
+    for key in ("server", "preview"):
+        body = _object_body(text, key)
+        if body is None:
+            continue
+        match = _PORT_VALUE.search(_top_level(body))
+        if match:
+            port = int(match.group(1) or match.group(2))
+            if 0 < port < 65536:
+                found[key] = port
+    return found
+
+
+_SERVER_CMD = re.compile(r"(?:^|[\s;&|(/])(vite|next)(?:\s+(dev|serve|preview|start|build|"
+                         r"export|lint))?(?=\s|$|[;&|)])")
+_PORT_FLAG = re.compile(r"(?:^|\s)(-p|--port)(?:\s+|=)(\d{1,5})\b")
+_PORT_ENV = re.compile(r"(?:^|[\s;&(])PORT=(\d{1,5})\b")
+
+
+def script_servers(scripts: dict[str, str]) -> list[tuple[str, str, int | None, str]]:
+    """(script, server, port or None, how) for every package.json script that starts a Vite
+    or Next.js server; the port from ``-p`` / ``--port`` or an inline ``PORT=``."""
+    out = []
+    for name, command in sorted(scripts.items()):
+        for part in re.split(r"&&|\|\||;", command):
+            match = _SERVER_CMD.search(part)
+            if match is None:
+                continue
+            tool, verb = match.group(1), match.group(2) or ""
+            if tool == "vite":
+                server = {"": "vite dev", "dev": "vite dev", "serve": "vite dev",
+                          "preview": "vite preview"}.get(verb)
+            else:
+                server = {"dev": "next dev", "start": "next start"}.get(verb)
+            if server is None:
+                continue
+            tail = part[match.end():]
+            flag = _PORT_FLAG.search(tail)
+            env = _PORT_ENV.search(part[:match.start()]) if tool == "next" else None
+            if flag:
+                out.append((name, server, int(flag.group(2)),
+                            f"package.json scripts.{name} {flag.group(1)}"))
+            elif env:
+                out.append((name, server, int(env.group(1)), f"package.json scripts.{name} "
+                                                             "PORT="))
+            else:
+                out.append((name, server, None, ""))
+    return out
+
+
+def app_ports(app_dir: Path, rel: str, framework: str, scripts: dict[str, str]) -> tuple[UiPort, ...]:
+    """Every port the app's own servers listen on: script flags, then the Vite config, then the
+    framework's default. An app with no server script still gets its framework's defaults."""
+    config_ports: dict[str, int] = {}
+    config_name = ""
+    if framework == VITE:
+        config = _first_existing(app_dir, _VITE_CONFIGS)
+        if config is not None:
+            config_name = config.name
+            config_ports = vite_config_ports(config.read_text(encoding="utf-8",
+                                                              errors="replace"))
+    servers = script_servers(scripts)
+    if not servers:
+        defaults = {VITE: ("vite dev", "vite preview"), NEXT: ("next dev", "next start")}
+        servers = [("", s, None, "") for s in defaults.get(framework, ())]
+    found: dict[tuple[int, str], UiPort] = {}
+    for _script, server, port, how in servers:
+        if port is None:
+            key = {"vite dev": "server", "vite preview": "preview"}.get(server)
+            if key in config_ports:
+                port, how = config_ports[key], f"{config_name} {key}.port"
+            else:
+                port, how = DEFAULT_PORTS[server], f"{server.split()[0]} default"
+        if 0 < port < 65536:
+            found.setdefault((port, server), UiPort(rel, port, server, how))
+    return tuple(sorted(found.values(), key=lambda p: (p.port, p.server)))
+
+
 def _settings_entries(settings: dict[str, Any], target: Path) -> dict[str, dict[str, str]]:
     raw = settings.get("ui_apps", [])
     if raw in (None, ""):
@@ -213,6 +345,7 @@ def load_app(target: Path, rel: str, entry: dict[str, str] | None = None) -> App
         has_dependencies=bool(pkg.get("dependencies") or pkg.get("devDependencies")),
         outputs=outputs, root_id=(entry or {}).get("root") or root_id,
         configured=entry is not None,
+        ports=app_ports(app_dir, rel, framework, dict(pkg.get("scripts", {}))),
     )
 
 

@@ -37,10 +37,10 @@ def verify(c, target=None, json=False):
 
 @task(help={"target": "the repository to report on (default: invoke config maestro.target, "
                       "else the current folder)",
-            "output": "where to write the summary, relative to the target "
-                      "(default WEEK1_REPORT.md)",
+            "output": "where to write the summary: any file path, relative to the current "
+                      "folder or absolute (default: WEEK1_REPORT.md in the target)",
             "json": "print one JSON document (with the before/after numbers) instead of lines"})
-def report(c, target=None, output="WEEK1_REPORT.md", json=False):
+def report(c, target=None, output=None, json=False):
     """Write the weekly summary with measured before -> after numbers."""
     from ..engine.runner import run_task
 

@@ -10,8 +10,14 @@ from . import mask_seed
 
 
 def _steps(ctx):
+    from ..testing.presence import has_python_tests
     from ..testing.steps import fix_tests_steps
 
+    if not has_python_tests(ctx.target):
+        from ..weekly.steps import NothingToDo
+
+        return [NothingToDo("tests", "no Python tests in the target (no test_*.py or "
+                                     "*_test.py file, no python_files setting): nothing to run")]
     return fix_tests_steps(ctx)
 
 

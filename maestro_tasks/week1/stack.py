@@ -66,8 +66,9 @@ def up(c, target=None, build=False, timeout=0, service=None, check=False, json=F
     """Bring the docker-compose stack up and prove every service running and healthy.
 
     Preflight: engine reachable, Compose v2, every variable the compose files need set, host
-    ports free (and clear of the UI dev / preview ports), images present or buildable (public
-    images that cannot be pulled here -> skipped, naming them), a warning for data volumes
+    ports free (and clear of the ports the target's own UI apps use), images present, buildable
+    or pullable (asked of the registry without pulling; an image that cannot be had fails the
+    task, exit 1, naming it and why), a warning for data volumes
     older than the last secret change. Then `docker compose up -d --wait` unless every service
     already runs healthy with the current config (nothing is recreated), and a check of every
     service through the Docker SDK: running, healthy, no restart during the wait.

@@ -35,3 +35,78 @@ def baseline_probe(ctx: Any) -> dict[str, Any]:
     from ..engine.state import utc_now_iso
 
     return {"measured_at": utc_now_iso(), **measure(ctx.target, ctx.settings)}
+
+
+def error_cause(reason: str) -> str:
+    """The exception a test error reports, without pytest's 'failed on setup with "…"' frame,
+    so errors of one cause group together whichever phase raised them."""
+    import re
+
+    match = re.fullmatch(r'(?:failed|error) on (?:setup|teardown|call) with "(.*)"', reason or "",
+                         re.S)
+    return (match.group(1) if match else reason).strip() or "no message"
+
+
+def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
+    """The latest fix-tests run as recorded in .maestro/ (its JUnit XML and state.json):
+    failures and errors apart, errors grouped by cause. {} when no run was recorded."""
+    from ..testing import junit
+    from ..testing.suite import JUNIT_NAME
+
+    recorded = state.get("fix_tests") if isinstance(state.get("fix_tests"), dict) else {}
+    xml = Path(target) / ".maestro" / JUNIT_NAME
+    counts = None
+    if xml.is_file():
+        try:
+            counts = junit.parse(xml)
+        except ValueError:
+            counts = None
+    if counts is None and not recorded:
+        return {}
+    if counts is not None:
+        values = {"tests_collected": counts.collected, "tests_passed": counts.passed,
+                  "tests_failed": counts.failed, "tests_errors": counts.errors,
+                  "collection_errors": counts.collection_errors}
+        causes: dict[str, int] = {}
+        for outcome in counts.outcomes:
+            if outcome.status == "error":
+                cause = error_cause(outcome.reason)
+                causes[cause] = causes.get(cause, 0) + 1
+        values["test_errors_by_cause"] = sorted(
+            ([cause, n] for cause, n in causes.items()), key=lambda item: (-item[1], item[0]))
+    else:
+        values = {"tests_collected": recorded.get("collected"),
+                  "tests_passed": recorded.get("passed"), "tests_failed": recorded.get("failed"),
+                  "tests_errors": recorded.get("errors"),
+                  "collection_errors": recorded.get("collection_errors"),
+                  "test_errors_by_cause": []}
+    values["tests_source"] = (f"the fix-tests run of {recorded['ran_at']}"
+                              if recorded.get("ran_at") else "the last fix-tests run")
+    return values
+
+
+def secret_scope(target: Path, settings: dict[str, Any] | None) -> list[str]:
+    """The files the hardcoded-secret count covers (the compose files fix-secrets fixes)."""
+    try:
+        from ..compose.files import discover_files
+
+        configured = (settings or {}).get("compose_files")
+        return list(discover_files(Path(target), [configured] if isinstance(configured, str)
+                                   else configured))
+    except Exception:  # noqa: BLE001 - an unreadable setting is fix-secrets' finding
+        return []
+
+
+def report_numbers(target: Path, settings: dict[str, Any] | None,
+                   state: dict[str, Any]) -> dict[str, Any]:
+    """The report's "after": measured now, with the test numbers of the recorded run (a probe
+    that cannot collect says nothing about what the run found) and the secret count's scope."""
+    values = measure(target, settings)
+    values.update(dict.fromkeys(("tests_errors",)), test_errors_by_cause=[],
+                  tests_source="a collect-only run now")
+    values.update(recorded_tests(target, state))
+    values["secrets_files"] = secret_scope(target, settings)
+    from ..testing.presence import has_python_tests
+
+    values["python_tests"] = has_python_tests(Path(target))
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from ..engine import (
@@ -69,50 +70,166 @@ class ChecklistItem(BaseStep):
 
 
 REPORT_HEADING = b"# Week 1 Summary"
+DEFAULT_REPORT = "WEEK1_REPORT.md"
+
+
+def _same_report(a: bytes, b: bytes) -> bool:
+    """Equal but for the "Generated <time>" line: a rerun on unchanged numbers writes nothing."""
+    def strip(text: bytes) -> list[bytes]:
+        return [ln for ln in text.splitlines() if not ln.startswith(b"Generated ")]
+
+    return strip(a) == strip(b)
 
 
 class WriteReport(BaseStep):
-    """Render the weekly summary into the target (a run output: regenerated every time)."""
+    """Render the weekly summary; ``changed`` when the file is new or its content differs.
+
+    ``output``: None -> WEEK1_REPORT.md in the target; else any path the user names, relative
+    to the current folder or absolute. The text is masked like every output.
+    """
 
     name = "report"
 
-    def __init__(self, output: str):
-        self.output = output
+    def __init__(self, output: str | None):
+        from pathlib import Path
 
-    def plan(self, ctx: Context) -> list[Change]:
+        self.output = output
+        self._path: Path | None = None
+
+    def path(self, ctx: Context):
+        from pathlib import Path
+
+        if self._path is None:
+            if self.output in (None, ""):
+                self._path = ctx.path(DEFAULT_REPORT)
+            else:
+                self._path = Path(os.path.abspath(Path(str(self.output)).expanduser()))
+        return self._path
+
+    def shown(self, ctx: Context) -> str:
+        """The path as the user reads it: relative to the target when inside it."""
+        path = self.path(ctx)
+        try:
+            return path.relative_to(ctx.target).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _render(self, ctx: Context) -> tuple[str, dict[str, Any] | None, dict[str, Any]]:
+        cached = ctx.cache.get("report:rendered")
+        if cached is not None:
+            return cached
         from .. import __version__
         from ..engine.state import utc_now_iso
         from ..resources import template
 
-        from .metrics import measure
+        from .metrics import report_numbers
         from .report import render
 
-        after = ctx.cache.get("report:after")
-        if after is None:
-            after = ctx.cache["report:after"] = measure(ctx.target, ctx.settings)
         state = ctx.state.read_state()
+        after = report_numbers(ctx.target, ctx.settings, state)
         before = state.get("baseline")
-        text = render(template("WEEK1_REPORT.md"), before=before, after=after,
-                      target_name=ctx.target.name, generated_at=utc_now_iso(),
-                      version=__version__, issues=state.get("issues"))
-        existing = ctx.read_bytes(self.output)
-        if existing is not None and not existing.startswith(REPORT_HEADING):
+        text = ctx.masker(render(template("WEEK1_REPORT.md"), before=before, after=after,
+                                 target_name=ctx.target.name, generated_at=utc_now_iso(),
+                                 version=__version__, issues=state.get("issues")))
+        ctx.cache["report:rendered"] = (text, before, after)
+        return text, before, after
+
+    def _existing(self, ctx: Context) -> bytes | None:
+        path = self.path(ctx)
+        if path.is_dir():
+            raise UsageError(f"--output {self.shown(ctx)} is a folder; name a file")
+        try:
+            existing = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise UsageError(f"--output {self.shown(ctx)}: cannot read it ({exc.strerror})"
+                             ) from None
+        if not existing.startswith(REPORT_HEADING):
             # A report is regenerated without a backup, so it must never land on another file
             # (`--output .env` would otherwise wipe the secrets).
-            raise UsageError(f"--output {self.output} exists and is not a week-1 report; "
+            raise UsageError(f"--output {self.shown(ctx)} exists and is not a week-1 report; "
                              "refusing to overwrite it")
-        if ctx.current is not None:
-            ctx.current.data.update({"before": before, "after": after, "output": self.output,
-                                     "issues": state.get("issues")})
-            ctx.current.details.extend(
-                line for line in text.splitlines() if line.startswith("| ") or line.startswith("- "))
-        return [Change(self.output, "write", f"write {self.output}", text.encode(), output=True)]
+        return existing
+
+    def plan(self, ctx: Context) -> list[Change]:
+        # Pure: the rendered text is cached, so the runner's re-plan adds nothing to the output.
+        text, _, _ = self._render(ctx)
+        existing = self._existing(ctx)
+        if existing is not None and _same_report(existing, text.encode()):
+            return []
+        what = "write" if existing is None else "update"
+        return [Change(self.shown(ctx), "write", f"{what} {self.shown(ctx)}", text.encode())]
+
+    def apply(self, ctx: Context, changes: list[Change]) -> None:
+        from ..engine.fsio import atomic_write
+
+        text, _, _ = self._render(ctx)
+        path = self.path(ctx)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, ctx.masker(text).encode())
 
     def verify(self, ctx: Context) -> list[Criterion]:
+        text, before, after = self._render(ctx)
+        if ctx.current is not None:
+            ctx.current.data.update({"before": before, "after": after, "output": self.shown(ctx),
+                                     "issues": ctx.state.read_state().get("issues")})
+            ctx.current.details.extend(
+                line for line in text.splitlines() if line.startswith(("| ", "- ", "  - ")))
         if ctx.check:
             return []
-        exists = ctx.path(self.output).is_file()
-        return [Criterion("report written", exists, self.output)]
+        existing = self._existing(ctx)
+        ok = existing is not None and _same_report(existing, text.encode())
+        return [Criterion("report written", ok, self.shown(ctx))]
+
+
+class NothingToDo(BaseStep):
+    """The one step of a task whose target has nothing for it: skipped with the reason."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+
+    def plan(self, ctx: Context) -> list[Change]:
+        raise StepSkipped(self.reason)
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        raise StepSkipped(self.reason)
+
+
+class WeekSummary(BaseStep):
+    """Read-only: the week's before -> after table (the report's numbers) and what to run next.
+    ``note``: a line that leads the details (e.g. the demo replaced a previous copy)."""
+
+    name = "before-after"
+
+    def __init__(self, next_commands: list[str], note: str = "",
+                 data: dict[str, Any] | None = None):
+        self.next_commands = next_commands
+        self.note = note
+        self.data = data or {}
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        from .metrics import report_numbers
+        from .report import ROWS, SECRETS_LABEL, _scope
+
+        state = ctx.state.read_state()
+        before = state.get("baseline") or {}
+        after = report_numbers(ctx.target, ctx.settings, state)
+        assert ctx.current is not None
+        scope = _scope(after)
+        width = max(len(label) for label, _ in ROWS) + len(scope) + 3
+        lines = [self.note] if self.note else []
+        lines.append(f"{'week 1':<{width}}  {'before':>10}  →  after")
+        for label, show in ROWS:
+            label = f"{label} ({scope})" if label == SECRETS_LABEL else label
+            lines.append(f"{label:<{width}}  {show(before):>10}  →  {show(after)}")
+        ctx.current.details.extend(lines)
+        ctx.current.data.update(before=before or None, after=after, next=self.next_commands,
+                                **self.data)
+        ctx.current.summary = (f"baseline of {before.get('measured_at', 'unknown')} → now "
+                               f"(tests from {after.get('tests_source')})")
+        return []
 
 
 class WriteWorkflow(BaseStep):

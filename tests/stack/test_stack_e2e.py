@@ -183,6 +183,7 @@ def test_example_stack_names_the_images_it_cannot_get(cli, example_copy, docker_
     env = {"COMPOSE_PROJECT_NAME": project}
     try:
         res = cli("week1.up", "--target", str(example_copy), "--json", env=env)
+        verify = cli("week1.verify", "--target", str(example_copy), "--json", env=env)
     finally:
         subprocess.run([*compose, "-p", project, "down", "-v", "--remove-orphans"],
                        cwd=example_copy, capture_output=True, timeout=120)
@@ -191,13 +192,41 @@ def test_example_stack_names_the_images_it_cannot_get(cli, example_copy, docker_
     up = _step(doc, "compose-up")
     if up["status"] == "ok" or up["status"] == "changed":
         pytest.skip("this engine can pull the example's images")  # a machine with a registry
-    assert up["status"] in ("skipped", "failed")
+    # The stack cannot run: that is a failure (exit 1), not a skip.
+    assert res.returncode == 1
+    pre = _step(doc, "preflight")
+    assert pre["status"] == "failed"
+    assert "no registry reachable" in pre["summary"]
     listed = subprocess.run([*compose, "-p", project, "config", "--images"], cwd=example_copy,
                             capture_output=True, text=True, check=True).stdout.split()
     public = [image for image in listed if not image.startswith(project)]
     assert public
     for image in public:
-        assert image in up["summary"]
+        assert image in pre["summary"]
+    # Plus the base images of the services it would build (python:3.11-slim for the api).
+    assert set(public) < set(pre["data"]["images_missing"])
+    assert up["status"] == "skipped" and "preflight failed" in up["summary"]
+    # week1.verify finds what up found, with the same words.
+    stack_item = _step(_json(verify), "docker-compose stack running")
+    images = next(c for c in stack_item["criteria"] if c["name"] == "images available or buildable")
+    assert images["met"] is False
+    for image in public:
+        assert image in images["evidence"]
+
+
+def test_missing_build_context_fails_up_naming_it(cli, make_stack, docker_engine):
+    target, project = make_stack()
+    text = (target / "docker-compose.yml").read_text()
+    (target / "docker-compose.yml").write_text(
+        text.replace("  client:\n    image: ", "  client:\n    build: ./client-src\n    image: "
+                                              "mt-missing-client:never\n    x-was: "))
+    res = cli("week1.up", "--target", str(target), "--json")
+    assert res.returncode == 1, res.stdout
+    pre = _step(_json(res), "preflight")
+    assert pre["status"] == "failed"
+    assert "client: build context" in pre["summary"] and "client-src does not exist" in \
+        pre["summary"]
+    assert _project_ids(docker_engine, project) == []
 
 
 LITERAL_SECRETS = """\

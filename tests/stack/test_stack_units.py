@@ -99,12 +99,19 @@ def test_port_clashes_between_services_and_with_ui_ports():
                       "host_ip": "127.0.0.2"}]},
         e={"ports": [{"target": 1, "published": "7000", "protocol": "udp"}]},
         f={"ports": [{"target": 1, "published": "8888", "protocol": "tcp"}]})
-    problems = preflight.port_clashes(preflight.published_ports(model), [5173, 4173, 3001, 8888])
+    from maestro_tasks.ui.discovery import UiPort
+
+    ui = [UiPort("ui/web", 8888, "vite dev", "vite.config.ts server.port"),
+          UiPort("ui/admin", 5173, "next dev", "package.json scripts.dev -p")]
+    problems = preflight.port_clashes(preflight.published_ports(model), ui)
     assert problems == [
         "host port 7000/tcp is published by both a and b",
-        "host port 8888 (f) is a UI dev / preview port",
-        "host port 3001 (grafana) is a UI dev / preview port",
+        "host port 8888 is published by service f and is the port of ui/web's vite dev server "
+        "(vite.config.ts server.port): publish the service on another host port in the compose "
+        "file, or move ui/web's vite dev server to another port",
     ]
+    # grafana's 3001 is no UI's port here: nothing hardcoded from the bundled example.
+    assert not any("3001" in p for p in problems)
 
 
 def test_port_in_use_sees_a_listening_socket_and_own_ports_are_exempt():
@@ -235,3 +242,36 @@ def test_baseline_metrics_without_engine_count_services(tmp_path, compose, monke
     (tmp_path / "compose.yaml").write_text("services:\n  a: {image: x}\n  b: {image: y}\n")
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'nothing.sock'}")
     assert baseline_metrics(tmp_path) == {"services_total": 2, "services_healthy": None}
+
+
+def test_unobtainable_images_name_who_needs_them_and_probe_each_registry_once():
+    asked = []
+
+    def probe(image):
+        asked.append(image)
+        if image.startswith("reg.example:5000/"):
+            return None
+        if image == "ghcr.io/org/missing:1":
+            return "manifest unknown"
+        return 'Get "https://x/v2/": dial tcp: lookup x: no such host'
+
+    found = preflight.unobtainable(
+        [("db", "postgres:16"), ("cache", "redis:7"), ("build of api", "postgres:16"),
+         ("ok", "reg.example:5000/team/app:2"), ("gone", "ghcr.io/org/missing:1")], probe)
+    assert [image for image, _, _ in found] == ["ghcr.io/org/missing:1", "postgres:16",
+                                               "redis:7"]
+    line = preflight.describe_unobtainable(found)
+    assert line == (
+        "ghcr.io/org/missing:1 (for gone): not present locally and the registry refuses it "
+        "(manifest unknown); postgres:16 (for db, build of api), redis:7 (for cache): not "
+        "present locally and no registry reachable (Get \"https://x/v2/\": dial tcp: lookup x: "
+        "no such host)")
+    # docker.io answered once for postgres and redis: it was unreachable.
+    assert asked.count("redis:7") == 0 and len(asked) == 3
+
+
+def test_registry_of_image_references():
+    assert preflight.registry_of("postgres:16") == "docker.io"
+    assert preflight.registry_of("grafana/grafana:10") == "docker.io"
+    assert preflight.registry_of("ghcr.io/a/b") == "ghcr.io"
+    assert preflight.registry_of("localhost/x") == "localhost"

@@ -33,7 +33,7 @@ def test_build_then_cache_hit_then_only_the_touched_app_rebuilds(
 
     assert first.returncode == 0, first.stdout + first.stderr
     doc = parse_json(first)
-    assert [s["status"] for s in doc["steps"]] == ["ok", "changed", "ok"]
+    assert [s["status"] for s in doc["steps"]] == ["ok", "changed", "ok", "ok"]
     assert _changes(doc) == ["npm ci + build ui/next-app (no build recorded)",
                              "npm ci + build ui/vite-app (no build recorded)"]
     assert _criteria(doc, "build") == {"every app built": True, "output present": True}
@@ -55,7 +55,7 @@ def test_build_then_cache_hit_then_only_the_touched_app_rebuilds(
 
     assert second.returncode == 0, second.stdout + second.stderr
     doc = parse_json(second)
-    assert [s["status"] for s in doc["steps"]] == ["ok", "ok", "ok"]
+    assert [s["status"] for s in doc["steps"]] == ["ok", "ok", "ok", "ok"]
     assert [a["result"] for a in _step(doc, "build")["data"]["apps"]] == ["cached", "cached"]
     assert npm_probe.calls() == []  # a cache hit starts no npm process (serve check included)
 

@@ -45,6 +45,14 @@ def runs(npm, npm_probe, tmp_path_factory, parse_json) -> Runs:
     from mt_testkit import run_cli
 
     target = prepare_demo(tmp_path_factory.mktemp("real-apps") / "maestro-demo")
+    # As in repositories that ignore node_modules but not Next.js's output: the admin
+    # dashboard loses its own .gitignore and the root one its .next/ and out/ lines.
+    (target / "ui/admin-dashboard/.gitignore").unlink()
+    root = target / ".gitignore"
+    root.write_text("".join(line for line in root.read_text().splitlines(keepends=True)
+                            if line.strip() not in (".next/", "out/")))
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qam",
+                    "ignore less"], cwd=target, check=True)
     first = _run(run_cli, parse_json, target, npm_probe)
     first_calls = npm_probe.calls()
     second = _run(run_cli, parse_json, target, npm_probe)
@@ -91,13 +99,23 @@ def test_both_apps_build_from_a_clean_tree_and_are_proven_accessible(runs):
 
 
 def test_builds_leave_the_git_tree_clean(runs):
-    assert runs.git_status_after_builds == ""
+    # Real npm ci and real builds wrote node_modules, .next and dist: git shows only the
+    # .gitignore edit the git-ignore step reported, nothing untracked.
+    assert runs.git_status_after_builds == " M .gitignore\n"
+    step = _step(runs.first, "git-ignore")
+    assert step["status"] == "changed"
+    env_dts = (runs.target / "ui/admin-dashboard/next-env.d.ts").exists()  # TS apps only
+    lines = ["/ui/admin-dashboard/.next/", "/ui/admin-dashboard/out/",
+             *(["/ui/admin-dashboard/next-env.d.ts"] if env_dts else [])]
+    assert [c["summary"] for c in step["changes"]] == ["add to .gitignore: " + ", ".join(lines)]
+    assert step["criteria"][0]["met"] is True
+    assert (runs.target / ".gitignore").read_text().endswith("\n".join(lines) + "\n")
 
 
 def test_second_run_is_a_cache_hit_that_starts_no_npm(runs):
     doc = runs.second
     assert doc["returncode"] == 0, doc
-    assert [s["status"] for s in doc["steps"]] == ["ok", "ok", "ok"]
+    assert [s["status"] for s in doc["steps"]] == ["ok", "ok", "ok", "ok"]
     assert [a["result"] for a in _step(doc, "build")["data"]["apps"]] == ["cached", "cached"]
     assert runs.second_calls == []
 

@@ -56,6 +56,18 @@ def test_demo_runs_every_task_in_order(week):
             prefixes.append(prefix)
     assert prefixes[:3] == ["fix-tests", "fix-secrets", "build-uis"], prefixes
     assert any(p in ("up", "stack") for p in prefixes[3:]), prefixes
+    assert prefixes[-1] == "week"
+    # It ends with the week's before -> after table and the commands to run next; the folder
+    # held a previous demo (prepared above), which it says it replaced.
+    last = doc["steps"][-1]
+    assert last["name"] == "week/before-after" and last["status"] == "ok"
+    assert last["data"]["replaced_previous_demo"] is True
+    assert last["details"][0].startswith("replaced the previous demo at ")
+    assert [c.split()[1] for c in last["data"]["next"]] == ["week1.verify", "week1.report"]
+    assert last["data"]["before"]["hardcoded_secrets"] == 15
+    assert last["data"]["after"]["hardcoded_secrets"] == 0
+    assert any(line.startswith("UIs built") and line.endswith("2 of 2")
+               for line in last["details"])
     # Only the stack may fall short here: the example's public images cannot be pulled.
     not_ok = [s for s in doc["steps"] if s["status"] in ("failed",)
               and not s["name"].startswith(("up", "stack"))]
@@ -96,7 +108,7 @@ def test_report_numbers_match_the_tasks_json(week):
     assert secrets["ok"] is True and all(s["status"] == "ok" for s in secrets["steps"])
 
     text = (path / "WEEK1_REPORT.md").read_text()
-    assert f"| hardcoded secrets in compose files | 15 | 0 |" in text
+    assert "| hardcoded secrets in compose files (docker-compose.yml) | 15 | 0 |" in text
     assert f"| UIs built | {before['uis_built']} of 2 | 2 of 2 |" in text
     assert "$" not in text
 

@@ -8,7 +8,7 @@ from mt_testkit import run_cli
 def test_report_refuses_to_overwrite_a_file_that_is_not_a_report(tmp_path):
     env = tmp_path / ".env"
     env.write_text("POSTGRES_PASSWORD=keepme-keepme-keepme\n")
-    res = run_cli("week1.report", "--target", str(tmp_path), "--output", ".env")
+    res = run_cli("week1.report", "--target", str(tmp_path), "--output", ".env", cwd=tmp_path)
     assert res.returncode == 2
     assert "not a week-1 report" in res.stderr
     assert env.read_text() == "POSTGRES_PASSWORD=keepme-keepme-keepme\n"
