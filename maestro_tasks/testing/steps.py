@@ -65,20 +65,25 @@ def _prober(ctx: Context, interp: interpreter.Interpreter):
     return run
 
 
+def check_inputs(ctx: Context) -> None:
+    """Refuse bad input (exit 2) before anything else, even on a target with no tests."""
+    text = ctx.options.get("pytest_args") or ""
+    args = split_command(text, "--pytest-args") if text.strip() else []
+    refused = suite.check_args(args)
+    if refused:
+        raise UsageError(f"--pytest-args: {' '.join(refused)} would stop the suite early or "
+                         "run only part of it; the whole suite always runs")
+    ctx.options["pytest_args_list"] = args
+    # Parse every config file now: an unreadable one stops the run before any write.
+    config.discover(ctx.target, (9, 0))
+    config.discover(ctx.target, (8, 0))
+
+
 class InterpreterStep(BaseStep):
     name = "interpreter"
 
     def prepare(self, ctx: Context) -> None:
-        text = ctx.options.get("pytest_args") or ""
-        args = split_command(text, "--pytest-args") if text.strip() else []
-        refused = suite.check_args(args)
-        if refused:
-            raise UsageError(f"--pytest-args: {' '.join(refused)} would stop the suite early or "
-                             "run only part of it; the whole suite always runs")
-        ctx.options["pytest_args_list"] = args
-        # Parse every config file now: an unreadable one stops the run before any write.
-        config.discover(ctx.target, (9, 0))
-        config.discover(ctx.target, (8, 0))
+        check_inputs(ctx)
 
     def plan(self, ctx: Context) -> list[Change]:
         interp = get_interpreter(ctx)

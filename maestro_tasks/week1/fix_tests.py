@@ -11,8 +11,9 @@ from . import mask_seed
 
 def _steps(ctx):
     from ..testing.presence import has_python_tests
-    from ..testing.steps import fix_tests_steps
+    from ..testing.steps import check_inputs, fix_tests_steps
 
+    check_inputs(ctx)
     if not has_python_tests(ctx.target):
         from ..weekly.steps import NothingToDo
 
