@@ -188,5 +188,10 @@ class StepSkipped(MaestroError):
         super().__init__(reason)
 
 
+class NotApplicable(StepSkipped):
+    """The target has nothing for a task (no tests, no compose file, no UI): skipped, and
+    week1.verify skips that task's checklist items instead of counting them as unmet."""
+
+
 class LockedError(MaestroError):
     """Another maestro-tasks run holds the target lock."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..compose import oracle
 from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
+from ..engine.model import NotApplicable
 from ..engine.fsio import scratch_dir
 from . import compare, core, detect, envfile, gitignore, rules, yamlsrc
 
@@ -69,7 +70,7 @@ def analysis(ctx: Context) -> core.Analysis:
             ctx.cache[CACHE_KEY] = computed
     an = ctx.cache[CACHE_KEY]
     if an is None:
-        raise StepSkipped("no compose file (compose.yaml / docker-compose.yml) in the target")
+        raise NotApplicable("no compose file (compose.yaml / docker-compose.yml) in the target")
     return an
 
 

@@ -14,7 +14,7 @@ from ..compose import cli as compose_mod
 from ..compose.files import discover_files
 from ..compose.interp import required_variables
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepFailed, StepSkipped
-from ..engine.model import UsageError
+from ..engine.model import NotApplicable, UsageError
 from ..engine.target import split_command
 from . import health, preflight
 from .engine import EngineUnavailable, connect, resolve_endpoint
@@ -123,7 +123,7 @@ def require_stack(ctx: Context, *, need_model: bool = True) -> Stack:
     if stack.blocked:
         raise StepSkipped(f"not attempted: {stack.blocked}")
     if not stack.files and stack.project is None:
-        raise StepSkipped("no compose file in the target (compose.yaml / docker-compose.yml; "
+        raise NotApplicable("no compose file in the target (compose.yaml / docker-compose.yml; "
                           "or set compose_files)")
     if stack.client is None:
         try:

@@ -15,6 +15,7 @@ from ..engine import (
     BaseStep, Change, Context, Criterion, InputError, StepFailed, StepSkipped, UsageError,
     mask_value,
 )
+from ..engine.model import NotApplicable
 from ..engine.state import utc_now_iso
 from .github import GitHub, GitHubError, api_url, resolve_token
 from .mapping import MILESTONE, owners_table
@@ -223,7 +224,7 @@ class IssuesTracked(BaseStep):
         name = "every critical issue has its GitHub issue"
         source = ctx.settings.get("issues_source") or DEFAULT_SOURCE
         if ctx.read_bytes(source) is None:
-            return Criterion(name, None, f"not checkable here: no {source} in the target")
+            raise NotApplicable(f"no {source} in the target: no critical issues to track")
         try:
             entries = read_entries(ctx, source)
         except InputError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import BaseStep, Change, Context, Criterion, StepFailed, StepSkipped, UsageError
+from ..engine.model import NotApplicable
 from ..engine.fsio import atomic_write
 from ..engine.state import utc_now_iso
 from .build import TAIL_LINES, BuildOutcome, build_app
@@ -47,8 +48,8 @@ def prepare_run(ctx: Context) -> UiRun:
     return run
 
 
-def _no_apps() -> StepSkipped:
-    return StepSkipped("no UI apps: no ui/*/package.json with a build script and no ui_apps "
+def _no_apps() -> NotApplicable:
+    return NotApplicable("no UI apps: no ui/*/package.json with a build script and no ui_apps "
                        "configured")
 
 

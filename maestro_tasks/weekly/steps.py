@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable
 
 from ..engine import (
-    BaseStep, Change, Criterion, StepFailed, StepSkipped, TaskSpec, UsageError,
+    BaseStep, Change, Criterion, NotApplicable, StepFailed, StepSkipped, TaskSpec, UsageError,
 )
 from ..engine.context import Context
 
@@ -41,6 +41,8 @@ def task_criteria(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> list
                     if crit.met is None:
                         crit = Criterion(crit.name, False, f"not checked: {crit.evidence}")
                     criteria.append(crit)
+            except NotApplicable:
+                raise
             except StepSkipped as exc:
                 criteria.append(Criterion(step.name, False, f"not checked: {exc.reason}"))
             except StepFailed as exc:
@@ -191,10 +193,10 @@ class NothingToDo(BaseStep):
         self.reason = reason
 
     def plan(self, ctx: Context) -> list[Change]:
-        raise StepSkipped(self.reason)
+        raise NotApplicable(self.reason)
 
     def verify(self, ctx: Context) -> list[Criterion]:
-        raise StepSkipped(self.reason)
+        raise NotApplicable(self.reason)
 
 
 class WeekSummary(BaseStep):

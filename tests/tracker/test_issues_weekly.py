@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tracker_kit import TOKEN, run_issues
 
 from maestro_tasks.engine.context import Context
+from maestro_tasks.engine.model import NotApplicable
 from maestro_tasks.engine.target import load_settings
 from maestro_tasks.tracker.steps import IssuesTracked
 
@@ -30,7 +33,7 @@ def test_verify_item_is_not_checkable_without_a_token(target, monkeypatch, fake)
     assert fake.requests == []
 
 
-def test_verify_item_is_not_checkable_without_a_source_or_a_repository(target, monkeypatch,
+def test_verify_item_is_not_checkable_without_a_repository_and_skipped_without_a_source(target, monkeypatch,
                                                                        fake):
     import subprocess
 
@@ -38,8 +41,8 @@ def test_verify_item_is_not_checkable_without_a_source_or_a_repository(target, m
     crit, _ = tracked(target, monkeypatch, fake, TOKEN)
     assert crit.met is None and "no GitHub repository" in crit.evidence
     (target / "CRITICAL_ISSUES.md").unlink()
-    crit, _ = tracked(target, monkeypatch, fake, TOKEN)
-    assert crit.met is None and "no CRITICAL_ISSUES.md" in crit.evidence
+    with pytest.raises(NotApplicable, match="no CRITICAL_ISSUES.md"):
+        tracked(target, monkeypatch, fake, TOKEN)
 
 
 def test_verify_item_checks_every_entry_through_the_api(target, monkeypatch, fake):
