@@ -10,6 +10,7 @@ overrides its output folder / root element.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -23,7 +24,9 @@ FRAMEWORK_LABELS = {VITE: "Vite", NEXT: "Next.js", OTHER: "other"}
 
 # Lockfile -> package manager, in the order they are looked for.
 LOCKFILES = (("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"),
-             ("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"))
+             ("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lock", "bun"),
+             ("bun.lockb", "bun"))
+MANAGERS = ("npm", "yarn", "pnpm", "bun")
 _VITE_CONFIGS = tuple(f"vite.config.{ext}" for ext in ("ts", "mts", "cts", "js", "mjs", "cjs"))
 _NEXT_CONFIGS = tuple(f"next.config.{ext}" for ext in ("js", "mjs", "cjs", "ts", "mts"))
 SETTING = "ui_apps setting ([tool.maestro-tasks] ui_apps / maestro.ui_apps)"
@@ -36,16 +39,27 @@ class App:
     rel: str
     framework: str
     package_manager: str
-    lockfile: str | None
+    lockfile: str | None  # relative to the app; "../bun.lock" for a workspace root's lock
     scripts: dict[str, str] = field(hash=False, compare=False)
     engines: dict[str, str] = field(hash=False, compare=False)
     has_dependencies: bool = False
-    # Output folder(s) relative to the app: the first is what a build must produce.
+    # Output folder(s) relative to the app ("../backend/static" may leave it, never the
+    # target): the first is what a build must produce.
     outputs: tuple[str, ...] = ("dist",)
     root_id: str | None = None  # the element a rendered page fills (#root for Vite)
     configured: bool = False    # listed in ui_apps
     # The host ports its dev / preview / start servers listen on, from its own configs.
     ports: tuple["UiPort", ...] = field(default=(), hash=False, compare=False)
+    # The workspace root above a workspace member, relative to the app (".."): its
+    # node_modules holds what the install hoisted.
+    workspace: str | None = None
+
+    def module_dirs(self, app_dir: Path) -> list[Path]:
+        """The node_modules folders the app resolves from: its own, then its workspace's."""
+        dirs = [app_dir / "node_modules"]
+        if self.workspace:
+            dirs.append(app_dir / self.workspace / "node_modules")
+        return dirs
 
     @property
     def name(self) -> str:
@@ -128,13 +142,38 @@ def detect_framework(app_dir: Path, pkg: dict[str, Any]) -> str:
     return OTHER
 
 
-def detect_package_manager(app_dir: Path, pkg: dict[str, Any]) -> tuple[str, str | None]:
-    """(manager, lockfile or None). Without a lockfile, ``packageManager`` names the manager."""
-    for lockfile, manager in LOCKFILES:
-        if (app_dir / lockfile).is_file():
-            return manager, lockfile
+def _workspace_root(app_dir: Path, stop: Path) -> Path | None:
+    """The nearest folder above the app, up to ``stop``, that declares workspaces (package.json
+    ``workspaces`` or pnpm-workspace.yaml): its lockfile governs the app's install."""
+    folder = app_dir
+    while folder != stop and stop in folder.parents:
+        folder = folder.parent
+        if (folder / "pnpm-workspace.yaml").is_file():
+            return folder
+        try:
+            pkg = json.loads((folder / "package.json").read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(pkg, dict) and pkg.get("workspaces"):
+            return folder
+    return None
+
+
+def detect_package_manager(app_dir: Path, pkg: dict[str, Any],
+                           target: Path | None = None) -> tuple[str, str | None]:
+    """(manager, lockfile or None), the lockfile relative to the app: the app's own, else the
+    one of the workspace root above it (inside ``target``). Without a lockfile,
+    ``packageManager`` names the manager."""
+    folders = [(app_dir, "")]
+    root = _workspace_root(app_dir, target) if target is not None else None
+    if root is not None:
+        folders.append((root, os.path.relpath(root, app_dir).replace(os.sep, "/") + "/"))
+    for folder, prefix in folders:
+        for lockfile, manager in LOCKFILES:
+            if (folder / lockfile).is_file():
+                return manager, prefix + lockfile
     declared = str(pkg.get("packageManager", "")).split("@")[0]
-    return (declared if declared in ("npm", "yarn", "pnpm") else "npm"), None
+    return (declared if declared in MANAGERS else "npm"), None
 
 
 def _config_string(text: str, key: str) -> str | None:
@@ -171,16 +210,21 @@ def next_outputs(app_dir: Path) -> tuple[str, ...]:
 
 
 def _normal(path: PurePosixPath) -> str:
+    """Lexically normal: "a/./b/../c" -> "a/c"; a leading ".." stays ("../x")."""
     parts: list[str] = []
     for part in path.parts:
         if part in ("", "."):
             continue
-        if part == "..":
-            if parts:
-                parts.pop()
+        if part == ".." and parts and parts[-1] != "..":
+            parts.pop()
             continue
         parts.append(part)
     return "/".join(parts) or "."
+
+
+def target_path(app_rel: str, rel: str) -> str:
+    """A path relative to the app, made relative to the target ("ui/a" + "../b" -> "ui/b")."""
+    return _normal(PurePosixPath(app_rel) / rel)
 
 
 # ---- the ports the app's own servers use ----------------------------------------------------
@@ -328,7 +372,8 @@ def load_app(target: Path, rel: str, entry: dict[str, str] | None = None) -> App
     app_dir = resolve_inside(target, rel)  # a symlinked app folder must not lead outside
     pkg = read_package_json(target, rel)
     framework = detect_framework(app_dir, pkg)
-    manager, lockfile = detect_package_manager(app_dir, pkg)
+    manager, lockfile = detect_package_manager(app_dir, pkg, target)
+    workspace = _workspace_root(app_dir, target)
     output = (entry or {}).get("output")
     if framework == VITE:
         outputs: tuple[str, ...] = (vite_output(app_dir),)
@@ -339,6 +384,12 @@ def load_app(target: Path, rel: str, entry: dict[str, str] | None = None) -> App
         outputs, root_id = ("dist",), None
     if output:
         outputs = (_normal(PurePosixPath(output)),)
+    for out in outputs:
+        where = target_path(rel, out)
+        if where == "." or where.startswith("../") or where == "..":
+            source = f"{SETTING} output" if output else f"{rel}: the build output setting"
+            raise InputError(source, f"{out!r} (relative to {rel}) leaves the target or is its "
+                                     "root; a build must write inside the target")
     return App(
         rel=rel, framework=framework, package_manager=manager, lockfile=lockfile,
         scripts=dict(pkg.get("scripts", {})), engines=dict(pkg.get("engines", {})),
@@ -346,6 +397,7 @@ def load_app(target: Path, rel: str, entry: dict[str, str] | None = None) -> App
         outputs=outputs, root_id=(entry or {}).get("root") or root_id,
         configured=entry is not None,
         ports=app_ports(app_dir, rel, framework, dict(pkg.get("scripts", {}))),
+        workspace=os.path.relpath(workspace, app_dir).replace(os.sep, "/") if workspace else None,
     )
 
 

@@ -28,7 +28,8 @@ _SKIP_DIRS = frozenset({
 _BUILD_ENV_FILES = frozenset({".env", ".env.local", ".env.production", ".env.production.local"})
 # Files that decide what gets installed: a change here means a fresh install.
 DEPENDENCY_FILES = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-                    "pnpm-lock.yaml", ".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs")
+                    "pnpm-lock.yaml", "bun.lock", "bun.lockb", ".npmrc", ".yarnrc", ".yarnrc.yml",
+                    ".pnpmfile.cjs")
 
 
 def _skipped_file(name: str) -> bool:
@@ -40,7 +41,8 @@ def _skipped_file(name: str) -> bool:
 def input_files(app_dir: Path, app: App) -> list[str]:
     """Sorted POSIX paths (relative to the app) of the files a build reads."""
     outputs = set(app.outputs) | ({".next", "out"} if app.framework == NEXT else set())
-    found: list[str] = []
+    # A workspace root's lockfile ("../bun.lock") decides the install as much as the app's own.
+    found: list[str] = [app.lockfile] if app.lockfile and app.lockfile.startswith("../") else []
     for root, dirs, files in os.walk(app_dir):
         rel_root = Path(root).relative_to(app_dir).as_posix()
         prefix = "" if rel_root == "." else rel_root + "/"
@@ -85,7 +87,7 @@ def compute(app_dir: Path, app: App, toolchain: str) -> Fingerprint:
     deps = hashlib.sha256(f"{toolchain}\n{app.package_manager}\n".encode())
     for rel, sha in files.items():
         whole.update(f"{rel}\0{sha}\n".encode())
-        if rel in DEPENDENCY_FILES:
+        if rel in DEPENDENCY_FILES or rel == app.lockfile:
             deps.update(f"{rel}\0{sha}\n".encode())
     return Fingerprint(whole.hexdigest(), deps.hexdigest(), files)
 

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .discovery import NEXT, App
+from .discovery import NEXT, App, target_path
 
 HEADER = "# maestro-tasks: UI dependencies and build output stay out of git"
 
@@ -68,9 +68,11 @@ def untracked_under(target: Path, rels: list[str]) -> int:
 
 
 def probe_path(rel: str, name: str) -> str:
-    # next-env.d.ts is a file; the rest are folders (probed with a trailing slash).
-    return f"{rel}/{name}" if "." in name.lstrip(".") and not name.startswith(".") else \
-        f"{rel}/{name}/"
+    """``name`` (relative to the app) as a target-relative probe; next-env.d.ts is a file, the
+    rest are folders (probed with a trailing slash)."""
+    path = target_path(rel, name)
+    base = name.rsplit("/", 1)[-1]
+    return path if "." in base.lstrip(".") and not base.startswith(".") else f"{path}/"
 
 
 @dataclass
@@ -90,7 +92,10 @@ def plan_ignores(target: Path, app: App, current: bytes | None, root_current: by
     missing = [p for p in missing if not tracked_under(target, p.rstrip("/"))]
     if not missing:
         return None
-    if current is not None or root_current is None:
+    # An output outside the app (Vite's outDir "../backend/static") can only be ignored from
+    # above it: then every line goes to the root .gitignore.
+    inside = all(p.startswith(f"{app.rel}/") for p in missing)
+    if inside and (current is not None or root_current is None):
         file, base = f"{app.rel}/.gitignore", current
         lines = [f"/{probes[p]}" + ("/" if p.endswith("/") else "") for p in missing]
     else:

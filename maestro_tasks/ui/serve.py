@@ -158,8 +158,8 @@ def server_command(target: Path, app: App, port: int) -> tuple[list[str], str, P
 
 def server_env(app: App, app_dir: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
-    bin_dir = app_dir / "node_modules" / ".bin"
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    bins = [str(d / ".bin") for d in app.module_dirs(app_dir)]
+    env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
     env.update({"PORT": str(port), "HOST": LOOPBACK, "HOSTNAME": LOOPBACK, "BROWSER": "none",
                 "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"})
     return env

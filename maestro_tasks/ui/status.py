@@ -40,7 +40,7 @@ def assess(target: Path, app: App, entry: dict[str, Any] | None, toolchain: str,
     entry = entry if isinstance(entry, dict) else None
     old_files = entry.get("files", {}) if entry else {}
     old_files = old_files if isinstance(old_files, dict) else {}
-    modules_missing = app.has_dependencies and not (app_dir / "node_modules").is_dir()
+    modules_missing = app.has_dependencies and not any(d.is_dir() for d in app.module_dirs(app_dir))
     deps_changed = entry is None or entry.get("deps") != fp.deps
 
     if force:

@@ -15,7 +15,7 @@ from ..engine.model import NotApplicable
 from ..engine.fsio import atomic_write
 from ..engine.state import utc_now_iso
 from .build import TAIL_LINES, BuildOutcome, build_app
-from .discovery import App, Discovery, discover, select
+from .discovery import App, Discovery, discover, select, target_path
 from .fingerprint import CACHE_FILE, compute, dump_cache, load_cache
 from .serve import ServeResult, find_browser, serve_check
 from .status import AppStatus, assess
@@ -275,7 +275,7 @@ class GitIgnoreStep(BaseStep):
         parts, unmet = [], False
         for app in run.apps:
             names = app_folders(ctx.target, app)
-            paths = [f"{app.rel}/{n}" for n in names]
+            paths = [target_path(app.rel, n) for n in names]
             left = [p.rstrip("/") for p in not_ignored(ctx.target,
                                                        [probe_path(app.rel, n) for n in names])
                     if not tracked_under(ctx.target, p.rstrip("/"))]
@@ -286,7 +286,7 @@ class GitIgnoreStep(BaseStep):
                          f"`git rm -r --cached {path}` and commit, if it is a build output")
             unmet = unmet or bool(left) or bool(loose)
             parts.append(f"{app.rel}: " + (f"not ignored: {', '.join(left)}" if left else
-                                            f"{', '.join(names)} ignored")
+                                            f"{', '.join(paths)} ignored")
                          + f"; {loose} untracked file(s) under them")
         return [Criterion("build folders ignored by git", not unmet, "; ".join(parts))]
 

@@ -57,8 +57,10 @@ class Toolchain:
             return [exe]
         if manager in ("yarn", "pnpm") and self.which("corepack"):
             return [self.which("corepack") or "corepack", manager]
-        hint = "install Node.js (it ships npm)" if manager == "npm" else \
-            f"install {manager} or enable it with `corepack enable`"
+        hint = {"npm": "install Node.js (it ships npm)",
+                "bun": "install bun (`npm install -g bun`, or see bun.sh); its lockfile is "
+                       "the one the app is locked with"}.get(
+            manager, f"install {manager} or enable it with `corepack enable`")
         raise ToolError(f"{manager} is needed but was not found on PATH; {hint}")
 
 

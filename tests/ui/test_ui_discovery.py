@@ -171,3 +171,55 @@ def test_an_app_folder_linking_outside_the_target_is_refused(tmp_path):
     (target / "ui" / "web").symlink_to(outside)
     with pytest.raises(InputError, match="outside the target"):
         discover(target, {})
+
+
+@pytest.mark.parametrize("root_files, manager, lockfile", [
+    ({"package.json": '{"workspaces": ["frontend"]}', "bun.lock": ""}, "bun", "../bun.lock"),
+    ({"package.json": '{"workspaces": ["frontend"]}', "package-lock.json": "{}"}, "npm",
+     "../package-lock.json"),
+    ({"pnpm-workspace.yaml": "packages: [frontend]\n", "pnpm-lock.yaml": ""}, "pnpm",
+     "../pnpm-lock.yaml"),
+    # a lockfile above the app that is no workspace root does not govern it
+    ({"package.json": '{"name": "tools"}', "yarn.lock": ""}, "npm", None),
+])
+def test_a_workspace_roots_lockfile_governs_its_member(tmp_path, root_files, manager, lockfile):
+    for name, text in root_files.items():
+        (tmp_path / name).write_text(text)
+    _pkg(tmp_path / "frontend", devDependencies={"vite": "^6.0.0"})
+    app = load_app(tmp_path, "frontend")
+    assert (app.package_manager, app.lockfile) == (manager, lockfile)
+    assert install_command(app, tmp_path / "frontend") == (
+        ["install"] if lockfile is None else
+        ["ci"] if manager == "npm" else ["install", "--frozen-lockfile"])
+
+
+def test_bun_missing_is_a_tool_error_with_the_install_hint(tmp_path):
+    from maestro_tasks.ui.toolchain import Toolchain, ToolError
+
+    with pytest.raises(ToolError, match=r"bun is needed.*npm install -g bun"):
+        Toolchain(path=str(tmp_path)).manager_command("bun")
+
+
+def test_an_output_outside_the_target_is_refused(tmp_path):
+    app = _pkg(tmp_path / "frontend", devDependencies={"vite": "^6.0.0"})
+    (app / "vite.config.js").write_text('export default { build: { outDir: "../../elsewhere" } }')
+    with pytest.raises(InputError, match="leaves the target"):
+        load_app(tmp_path, "frontend")
+    (app / "vite.config.js").write_text('export default { build: { outDir: "../static" } }')
+    assert load_app(tmp_path, "frontend").outputs == ("../static",)
+
+
+def test_a_workspace_member_resolves_from_the_hoisted_node_modules(tmp_path):
+    from maestro_tasks.ui.serve import server_env
+
+    (tmp_path / "package.json").write_text('{"workspaces": ["apps/*"]}')
+    app_dir = _pkg(tmp_path / "apps" / "web", devDependencies={"vite": "^6.0.0"})
+    app = load_app(tmp_path, "apps/web")
+    assert app.workspace == "../.."
+    assert app.module_dirs(app_dir)[1].resolve() == (tmp_path / "node_modules").resolve()
+    path = server_env(app, app_dir, 4000)["PATH"].split(":")
+    assert path[:2] == [str(app_dir / "node_modules/.bin"),
+                        str(app_dir / "../../node_modules/.bin")]
+    assert load_app(tmp_path, "apps/web").workspace is not None
+    (tmp_path / "package.json").write_text('{"name": "not-a-workspace"}')
+    assert load_app(tmp_path, "apps/web").workspace is None

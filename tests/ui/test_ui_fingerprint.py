@@ -160,3 +160,18 @@ def test_missing_npm_is_a_clear_build_failure(make_target, npm, tmp_path):
 def test_missing_yarn_without_corepack_says_how_to_get_it(tmp_path):
     with pytest.raises(ToolError, match="yarn is needed.*corepack enable"):
         Toolchain(path=str(tmp_path)).manager_command("yarn")
+
+
+def test_a_workspace_roots_lockfile_is_an_install_input(tmp_path):
+    from maestro_tasks.ui.discovery import load_app
+    from maestro_tasks.ui.fingerprint import compute
+
+    (tmp_path / "package.json").write_text('{"workspaces": ["web"]}')
+    (tmp_path / "bun.lock").write_text("lock 1\n")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package.json").write_text('{"scripts": {"build": "vite build"}}')
+    app = load_app(tmp_path, "web")
+    before = compute(tmp_path / "web", app, "node v20")
+    (tmp_path / "bun.lock").write_text("lock 2\n")
+    after = compute(tmp_path / "web", app, "node v20")
+    assert before.deps != after.deps and "../bun.lock" in after.files

@@ -142,3 +142,39 @@ def test_appended_lines_always_win_and_are_idempotent(one_repo, lines, nl, final
     again = plan_ignores(target, app, own.read_bytes() if own.exists() else None,
                          root.read_bytes() if root.exists() else None)
     assert again is None
+
+
+def _outdir_app(target, out_dir):
+    app = target / "frontend"
+    app.mkdir(parents=True)
+    (app / "package.json").write_text('{"scripts": {"build": "vite build"}, '
+                                      '"devDependencies": {"vite": "^6.0.0"}}')
+    (app / "vite.config.ts").write_text(
+        f'export default defineConfig({{ build: {{ outDir: "{out_dir}" }} }})\n')
+    (app / ".gitignore").write_text("node_modules\n")
+
+
+def test_an_output_outside_the_app_is_ignored_from_the_root(tmp_path):
+    """Vite's outDir "../backend/app/frontend" (a real full-stack template): a line in the app's
+    own .gitignore could never match it, so the root .gitignore gets it."""
+    target = tmp_path / "repo"
+    _outdir_app(target, "../backend/app/frontend")
+    _git(target, "init", "-q")
+    (app,) = discover(target, {"ui_apps": ["frontend"]}).apps
+    assert app.outputs == ("../backend/app/frontend",)
+    planned = plan_ignores(target, app, (target / "frontend/.gitignore").read_bytes(), None)
+    assert planned.file == ".gitignore" and planned.lines == ["/backend/app/frontend/"]
+    (target / ".gitignore").write_bytes(planned.content)
+    assert not_ignored(target, ["backend/app/frontend/index.html"]) == []
+    assert plan_ignores(target, app, (target / "frontend/.gitignore").read_bytes(),
+                        planned.content) is None
+
+
+def test_an_output_outside_the_app_that_git_already_ignores_needs_no_edit(tmp_path):
+    target = tmp_path / "repo"
+    _outdir_app(target, "../backend/app/frontend")
+    (target / ".gitignore").write_text("node_modules/\nbackend/app/frontend/\n")
+    _git(target, "init", "-q")
+    (app,) = discover(target, {"ui_apps": ["frontend"]}).apps
+    assert plan_ignores(target, app, (target / "frontend/.gitignore").read_bytes(),
+                        (target / ".gitignore").read_bytes()) is None
