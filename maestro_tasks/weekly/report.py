@@ -82,6 +82,8 @@ def issues_lines(issues: dict[str, Any] | None) -> str:
     """The critical issues as week1.issues last saw them (.maestro/state.json)."""
     if not issues:
         return "- Not synced yet: run `invoke week1.issues` (needs a GitHub token)"
+    if "absent" in issues:
+        return f"- No {issues['absent']} in this repository: no critical issues to track"
     created = set(issues.get("created") or [])
     lines = [f"- {issues.get('tracked', 0)} of {issues.get('total', 0)} entries of "
              f"{issues.get('source')} tracked in {issues.get('repo')}: {len(created)} created "

@@ -130,9 +130,13 @@ class WriteReport(BaseStep):
         state = ctx.state.read_state()
         after = report_numbers(ctx.target, ctx.settings, state)
         before = state.get("baseline")
+        issues = state.get("issues")
+        source = ctx.settings.get("issues_source") or "CRITICAL_ISSUES.md"
+        if not issues and ctx.read_bytes(source) is None:
+            issues = {"absent": source}
         text = ctx.masker(render(template("WEEK1_REPORT.md"), before=before, after=after,
                                  target_name=ctx.target.name, generated_at=utc_now_iso(),
-                                 version=__version__, issues=state.get("issues")))
+                                 version=__version__, issues=issues))
         ctx.cache["report:rendered"] = (text, before, after)
         return text, before, after
 

@@ -134,3 +134,14 @@ def test_report_is_masked_wherever_it_lands(tmp_path, project):
     res = run_cli("week1.report", "--target", str(project), "--output", str(out))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "Zq8sLkP2mW9vXc4nRt7yB3hJ" not in out.read_text() + res.stdout + res.stderr
+
+
+def test_without_an_issues_file_the_report_says_there_is_nothing_to_track(project):
+    res = run_cli("week1.report", "--target", str(project), "--json")
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = (project / "WEEK1_REPORT.md").read_text()
+    assert "- No CRITICAL_ISSUES.md in this repository: no critical issues to track" in text
+    assert "Not synced yet" not in text
+    (project / "CRITICAL_ISSUES.md").write_text("# Critical issues\n")
+    run_cli("week1.report", "--target", str(project), "--json")
+    assert "Not synced yet: run `invoke week1.issues`" in (project / "WEEK1_REPORT.md").read_text()
