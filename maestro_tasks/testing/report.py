@@ -90,8 +90,10 @@ def render(template: str, counts: PytestStats | None, info: RunInfo, hints: list
     """The report. ``counts`` is None when pytest recorded nothing (it stopped before
     configuring: a usage error)."""
     stopped = info.stopped
-    if counts is None:
-        section = (f"**pytest stopped before running any test: {stopped or 'no result'}.**\n\n"
+    if counts is None or (stopped and info.exit_code in (3, 4)):
+        # a usage or internal error: whatever pytest had counted is not a run of the suite
+        counts = None
+        section = (f"**pytest stopped before running the suite: {stopped or 'no result'}.**\n\n"
                    "No counts: the suite did not run.")
     elif stopped:
         section = (f"**pytest stopped early: {stopped}.** The counts below are what ran before "

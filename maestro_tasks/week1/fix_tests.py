@@ -44,7 +44,7 @@ def fix_tests(c, target=None, python=None, check=False, diff=False, json=False, 
 
     Repairs the pytest config by search (collect-only runs in the target's interpreter), clears
     caches, smoke-imports the packages, runs the whole suite and writes TEST_STATUS.md and
-    test-results.txt from its JUnit XML. Failing tests fail the task only with --strict.
+    test-results.txt with pytest's own numbers. Failing tests fail the task only with --strict.
     """
     from ..engine.runner import run_task
 

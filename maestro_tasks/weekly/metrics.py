@@ -48,7 +48,7 @@ def error_cause(reason: str) -> str:
 
 
 def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
-    """The latest fix-tests run as recorded in .maestro/ (its JUnit XML and state.json):
+    """The latest fix-tests run as recorded in .maestro/ (pytest's stats and state.json):
     failures and errors apart, errors grouped by cause. {} when no run was recorded."""
     from ..testing.metrics import recorded_counts
 

@@ -233,3 +233,39 @@ def test_root_cause_names_the_missing_module():
     assert stats.root_cause("ModuleNotFoundError: No module named 'greenlet'") == \
         "ModuleNotFoundError: greenlet"
     assert stats.root_cause("RuntimeError: x\nmore") == "RuntimeError: x"
+
+
+def test_internal_error_and_interruption_are_reported_in_pytests_words(tmp_path):
+    internal = write(tmp_path / "internal", {
+        "conftest.py": '''
+            def pytest_collection_modifyitems(items):
+                raise RuntimeError("a plugin bug in modifyitems")
+        ''',
+        "tests/test_x.py": "def test_one(): pass\n",
+    })
+    data = suite_data(fix(internal, "--json"))
+    assert data["exit_code"] == 3
+    assert data["stopped"] == "internal error: RuntimeError: a plugin bug in modifyitems"
+    status = (internal / "TEST_STATUS.md").read_text()
+    assert "a plugin bug in modifyitems" in status and report.counts_in_report(status) is None
+
+    stopped = write(tmp_path / "stopped", {
+        "tests/test_x.py": '''
+            import pytest
+
+            def test_one():
+                pass
+
+            def test_two():
+                pytest.exit("the database is gone")
+
+            def test_three():
+                pass
+        ''',
+    })
+    oracle = bare_pytest(stopped)
+    data = suite_data(fix(stopped, "--json"))
+    assert data["exit_code"] == 2 and "the database is gone" in data["stopped"]
+    assert_same_numbers(data, oracle)
+    status = (stopped / "TEST_STATUS.md").read_text()
+    assert "pytest stopped early: interrupted" in status and "not the suite" in status
