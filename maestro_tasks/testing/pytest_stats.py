@@ -88,6 +88,15 @@ def _collect(config):
     numcollected = getattr(reporter, "_numcollected", None)  # "collected N items", before -k/-m
     if isinstance(numcollected, int):
         _state["collected"] = numcollected
+    if not _state["collected"]:
+        # pytest-xdist: the controller collects nothing itself; its workers' reports name
+        # every test that ran
+        ran = set()
+        for key, reports in stats.items():
+            for report in reports:
+                if getattr(report, "when", None) in ("setup", "call", "teardown"):
+                    ran.add(report.nodeid)
+        _state["collected"] = len(ran) + counts.get("deselected", 0)
     try:
         parts, _color = reporter.build_summary_stats_line()
         _state["summary"] = ", ".join(text for text, _markup in parts)
@@ -114,6 +123,8 @@ def _collect(config):
 
 
 def pytest_unconfigure(config):
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controller's terminal reporter has the counts
     try:
         _collect(config)
     finally:
