@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from . import fsio
+from . import fsio, processes
 from .context import Context
 from .lock import TargetLock
 from .masking import Masker
@@ -205,7 +205,15 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
                            mask_seeds=[s.mask_seed for s, _ in plan if s.mask_seed])
         ctx.baseline_probe = baseline or next((s.baseline for s, _ in plan if s.baseline), None)
         reporter.masker = ctx.masker
-        result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)
+        with processes.signals_as_exceptions():
+            result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)
+    except KeyboardInterrupt:
+        # Every child run has been ended and its temp files removed on the way out.
+        reporter.error(task_name, "interrupted (SIGINT)")
+        raise Exit(code=130) from None
+    except processes.Interrupted as exc:
+        reporter.error(task_name, f"interrupted (signal {exc.signum})")
+        raise Exit(code=exc.exit_code) from None
     except MaestroError as exc:
         reporter.error(task_name, str(exc))
         raise Exit(code=exc.exit_code or 1) from None

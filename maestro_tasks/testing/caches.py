@@ -3,12 +3,20 @@
 The walk never enters ``.git``, ``node_modules``, virtualenvs (``.venv``, ``venv``, any folder
 holding ``pyvenv.cfg``), the ``.maestro`` state folder, or configured folders, and never follows
 symlinks. A cache folder is reported whole (its content is not walked for matches).
+
+Never a git-tracked file: when the target is in a git work tree, ``git ls-files`` names the
+files the repository keeps (some projects track bytecode as test fixtures); a cache folder
+holding any of them is reported file by file, untracked files only, and tracked ``.pyc`` files
+are left alone. Caches the test suite itself wrote during the last run are told apart by
+``produced_by_suite`` so a rerun does not call them pending.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -23,10 +31,38 @@ class CacheEntry:
     kind: str  # "__pycache__", ".pytest_cache", "*.pyc"
     files: int
     bytes: int
+    names: tuple[str, ...] = field(default=(), compare=False)  # files inside, relative
 
 
-def _tree_size(path: str) -> tuple[int, int]:
-    files = size = 0
+def git_tracked(target: Path) -> set[str] | None:
+    """Paths (relative to ``target``, "/"-separated) git tracks under it; None when the target
+    is not in a git work tree or git is unavailable."""
+    try:
+        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=target,
+                                capture_output=True, text=True, timeout=60)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--", "."], cwd=target,
+                              capture_output=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+
+
+def _tracked_dirs(tracked: set[str]) -> set[str]:
+    dirs = set()
+    for path in tracked:
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    return dirs
+
+
+def _tree_files(path: str) -> list[tuple[str, int]]:
+    """(absolute path, size) of every non-folder entry below ``path``; symlinks not followed."""
+    out = []
     stack = [path]
     while stack:
         folder = stack.pop()
@@ -36,20 +72,30 @@ def _tree_size(path: str) -> tuple[int, int]:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(entry.path)
                     else:
-                        files += 1
                         try:
-                            size += entry.stat(follow_symlinks=False).st_size
+                            size = entry.stat(follow_symlinks=False).st_size
                         except OSError:
-                            pass
+                            size = 0
+                        out.append((entry.path, size))
         except OSError:
             continue
-    return files, size
+    return out
 
 
-def find_caches(target: Path, extra_pruned: Iterable[str] = ()) -> list[CacheEntry]:
-    """Every cache under ``target``, sorted by path. ``extra_pruned``: relative folders to skip."""
+def _tree_size(path: str) -> tuple[int, int]:
+    files = _tree_files(path)
+    return len(files), sum(size for _p, size in files)
+
+
+def find_caches(target: Path, extra_pruned: Iterable[str] = (), *,
+                tracked: set[str] | None = None,
+                kept: list[str] | None = None) -> list[CacheEntry]:
+    """Every cache under ``target``, sorted by path. ``extra_pruned``: relative folders to skip.
+    ``tracked``: git-tracked paths (relative), never reported; their paths go to ``kept``."""
     root = os.path.abspath(target)
     pruned_paths = {os.path.normpath(os.path.join(root, p)) for p in extra_pruned}
+    tracked = tracked or set()
+    tracked_dirs = _tracked_dirs(tracked) if tracked else set()
     found: list[CacheEntry] = []
     stack = [root]
     while stack:
@@ -64,17 +110,61 @@ def find_caches(target: Path, extra_pruned: Iterable[str] = ()) -> list[CacheEnt
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in CACHE_DIRS:
-                    files, size = _tree_size(entry.path)
-                    found.append(CacheEntry(_rel(root, entry.path), entry.name, files, size))
+                    rel = _rel(root, entry.path)
+                    files = _tree_files(entry.path)
+                    if rel not in tracked_dirs:
+                        found.append(CacheEntry(rel, entry.name, len(files),
+                                                sum(size for _p, size in files),
+                                                tuple(sorted(_rel(entry.path, p)
+                                                             for p, _s in files))))
+                        continue
+                    for path, size in files:  # the repository keeps some of these: file by file
+                        file_rel = _rel(root, path)
+                        if file_rel in tracked:
+                            if kept is not None:
+                                kept.append(file_rel)
+                        else:
+                            found.append(CacheEntry(file_rel, "*.pyc", 1, size))
                 elif entry.name not in PRUNED and entry.path not in pruned_paths:
                     stack.append(entry.path)
             elif entry.name.endswith(CACHE_SUFFIXES) and not entry.is_symlink():
+                rel = _rel(root, entry.path)
+                if rel in tracked:
+                    if kept is not None:
+                        kept.append(rel)
+                    continue
                 try:
                     size = entry.stat(follow_symlinks=False).st_size
                 except OSError:
                     size = 0
-                found.append(CacheEntry(_rel(root, entry.path), "*.pyc", 1, size))
+                found.append(CacheEntry(rel, "*.pyc", 1, size))
     return sorted(found, key=lambda e: e.path)
+
+
+def snapshot(entries: list[CacheEntry]) -> dict[str, list[str]]:
+    """What a suite run left behind, as recorded in .maestro/: cache path -> files in it."""
+    return {e.path: list(e.names) if e.kind != "*.pyc" else [] for e in entries}
+
+
+def dump_snapshot(entries: list[CacheEntry]) -> bytes:
+    return json.dumps(snapshot(entries), indent=1, sort_keys=True).encode("utf-8")
+
+
+def load_snapshot(raw: bytes | None) -> dict[str, list[str]]:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return {str(k): [str(n) for n in v] for k, v in data.items() if isinstance(v, list)} \
+        if isinstance(data, dict) else {}
+
+
+def produced_by_suite(entry: CacheEntry, recorded: dict[str, list[str]]) -> bool:
+    """The suite's own run wrote this cache (same place, nothing in it the run did not write):
+    it comes back on every run, so clearing it is not a pending change."""
+    if entry.path not in recorded:
+        return False
+    return entry.kind == "*.pyc" or set(entry.names) <= set(recorded[entry.path])
 
 
 def _rel(root: str, path: str) -> str:

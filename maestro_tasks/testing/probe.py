@@ -4,7 +4,9 @@ Every run goes through a small runner script in a temporary folder, which starts
 the ``pytest`` console script does (the target folder is *not* put on ``sys.path``, unlike
 ``python -m pytest``), and loads a probe plugin that records, as JSON, what pytest itself saw:
 items collected, collection errors with the real exception, config-time warnings (unknown keys),
-the rootdir and the config file. Runs use ``-p no:cacheprovider`` and PYTHONDONTWRITEBYTECODE=1.
+the rootdir and the config file. Runs use a private ``cache_dir`` in the temp folder and
+PYTHONDONTWRITEBYTECODE=1. The runner is import-safe (``if __name__ == "__main__"``) and every
+run is a process tree of its own, ended whole (``engine.processes``).
 """
 
 from __future__ import annotations
@@ -18,17 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..engine import processes
 from .interpreter import Interpreter, base_env
 
 RUNNER_NAME = "maestro_pytest_run.py"
 PLUGIN_NAME = "maestro_collect_probe"
 
+# The guard matters: a test using a multiprocessing "spawn" or "forkserver" pool (the Linux
+# default from Python 3.14) re-imports the main module in every child; without it each child
+# would run the whole suite again. ``pytest.main`` is what ``console_main`` (deprecated in
+# pytest 9.2) wraps.
 RUNNER_SOURCE = """\
 import sys
 
-import pytest
+if __name__ == "__main__":
+    import pytest
 
-sys.exit(pytest.console_main())
+    code = pytest.main()
+    sys.stdout.flush()
+    sys.exit(int(code))
 """
 
 PLUGIN_SOURCE = r'''
@@ -201,14 +211,16 @@ def _errors_from_output(output: str) -> list[CollectError]:
 def run_pytest(interp: Interpreter, target: Path, args: list[str], *, helpers: Path,
                timeout: float, extra_env: dict[str, str] | None = None
                ) -> subprocess.CompletedProcess[str]:
+    """pytest in its own session; whatever the run leaves behind is ended when it returns (or
+    times out, or we are interrupted). stdout holds stdout and stderr interleaved."""
     runner = helpers / RUNNER_NAME
     if not runner.exists():
         write_helpers(helpers)
     env = base_env(interp.env)
     env.update(extra_env or {})
-    return subprocess.run([*interp.argv, str(runner), *args], cwd=target, env=env,
-                          capture_output=True, encoding="utf-8", errors="replace",
-                          timeout=timeout)
+    argv = [*interp.argv, str(runner), *args]
+    done = processes.run(argv, cwd=target, env=env, timeout=timeout)
+    return subprocess.CompletedProcess(argv, done.returncode, done.output, "")
 
 
 def collect(interp: Interpreter, target: Path, overrides: Overrides = Overrides(), *,
@@ -218,7 +230,10 @@ def collect(interp: Interpreter, target: Path, overrides: Overrides = Overrides(
         helpers = Path(tmp)
         write_helpers(helpers)
         out_file = helpers / "probe.json"
-        args = ["--collect-only", "-q", "-p", "no:cacheprovider", "-p", PLUGIN_NAME,
+        # A private cache, not ``-p no:cacheprovider``: a project with --ff/--lf/--nf/--sw in
+        # its addopts needs the cache plugin's options to exist.
+        args = ["--collect-only", "-q", "-o", f"cache_dir={helpers / 'pytest-cache'}",
+                "-p", PLUGIN_NAME,
                 *overrides.args(target), *(extra_args or [])]
         try:
             proc = run_pytest(interp, target, args, helpers=helpers, timeout=timeout,

@@ -16,7 +16,9 @@ from ..engine import (
 )
 from ..engine.state import STATE_DIR, utc_now_iso
 from ..engine.target import split_command
-from . import caches, config, diagnose, interpreter, junit, layout, probe, report, smoke, suite
+from . import (
+    caches, config, diagnose, interpreter, layout, probe, report, smoke, stats, suite,
+)
 
 CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
                 "tox.ini", "setup.cfg")
@@ -30,8 +32,12 @@ def _result(ctx: Context) -> StepResult:
 def get_interpreter(ctx: Context) -> interpreter.Interpreter:
     """The target's interpreter, chosen and inspected once per run."""
     if "testing.interp" not in ctx.cache:
+        recorded = _recorded_python(ctx) if ctx.options.get("recorded_python") else None
         if ctx.options.get("python"):
             chosen = interpreter.choose(ctx.target, ctx.options["python"])
+        elif recorded:
+            # week1.verify judges with the interpreter the last fix-tests run used
+            chosen = interpreter.Interpreter(recorded, "last fix-tests run")
         else:
             chosen = interpreter.choose(ctx.target, ctx.settings.get("python"),
                                         source="setting python")
@@ -42,6 +48,14 @@ def get_interpreter(ctx: Context) -> interpreter.Interpreter:
                          hint=f"run: {interp.command} -m pip install pytest "
                               "(or pass --python with the project's interpreter)")
     return interp
+
+
+def _recorded_python(ctx: Context) -> list[str] | None:
+    recorded = ctx.state.read_state().get("fix_tests")
+    argv = recorded.get("python") if isinstance(recorded, dict) else None
+    if isinstance(argv, list) and argv and all(isinstance(w, str) for w in argv):
+        return argv
+    return None
 
 
 def _config_fingerprint(ctx: Context) -> str:
@@ -96,12 +110,17 @@ class InterpreterStep(BaseStep):
 
 class CacheStep(BaseStep):
     """Deletes caches. ``options["caches"] = False`` (week1.verify) leaves them alone: stale
-    caches are worth clearing, not a week-1 criterion."""
+    caches are worth clearing, not a week-1 criterion. Never deletes a git-tracked file, and
+    leaves the caches the suite's own last run wrote (recorded in .maestro/) to the next run:
+    they are not stale, and clearing them on every run would never let a rerun be a no-op."""
 
     name = "caches"
+    SNAPSHOT = "suite-caches.json"  # under .maestro/
 
     def __init__(self) -> None:
         self._found: list[caches.CacheEntry] | None = None  # the first plan's, for the summary
+        self._kept: list[str] = []
+        self._suite_made = 0
 
     def _prune(self, ctx: Context) -> list[str]:
         configured = ctx.settings.get("cache_prune") or []
@@ -110,9 +129,16 @@ class CacheStep(BaseStep):
     def plan(self, ctx: Context) -> list[Change]:
         if ctx.options.get("caches") is False:
             return []
-        found = caches.find_caches(ctx.target, self._prune(ctx))
+        tracked = ctx.cache.get("testing.tracked")
+        if tracked is None:
+            tracked = ctx.cache["testing.tracked"] = caches.git_tracked(ctx.target) or set()
+        kept: list[str] = []
+        found = caches.find_caches(ctx.target, self._prune(ctx), tracked=tracked, kept=kept)
+        recorded = caches.load_snapshot(ctx.read_bytes(f"{STATE_DIR}/{self.SNAPSHOT}"))
+        mine = [e for e in found if caches.produced_by_suite(e, recorded)]
+        found = [e for e in found if not caches.produced_by_suite(e, recorded)]
         if self._found is None:
-            self._found = found
+            self._found, self._kept, self._suite_made = found, kept, len(mine)
         return [Change(e.path, "delete", f"delete {e.path} ({caches.human_bytes(e.bytes)})")
                 for e in found]
 
@@ -123,7 +149,8 @@ class CacheStep(BaseStep):
             return []
         found = self._found or []
         totals = caches.summarize(found)
-        result.data.update(totals)
+        result.data.update(totals, tracked_kept=len(self._kept),
+                           written_by_last_suite_run=self._suite_made)
         if found:
             verb = "would free" if ctx.check else "freed"
             result.summary = (
@@ -132,6 +159,13 @@ class CacheStep(BaseStep):
                 f"{totals['files']} files, {caches.human_bytes(totals['bytes'])}")
         else:
             result.summary = "no caches (pruned: .git, node_modules, virtualenvs)"
+        notes = []
+        if self._kept:
+            notes.append(f"{len(self._kept)} git-tracked bytecode file(s) kept")
+        if self._suite_made:
+            notes.append(f"{self._suite_made} written by the suite's own last run, left alone")
+        if notes:
+            result.summary += "; " + "; ".join(notes)
         return []
 
 
@@ -269,28 +303,47 @@ class SuiteStep(BaseStep):
         if ctx.check:
             return []  # the suite runs only in apply mode; check mode reads the last run
         return [Change(self.REPORT, "run", f"run the whole suite; write {self.REPORT}, "
-                       f"{self.LOG}, .maestro/{suite.JUNIT_NAME}", output=True, run=self._run)]
+                       f"{self.LOG}, .maestro/{stats.STATS_NAME}, .maestro/{suite.JUNIT_NAME}",
+                       output=True, run=self._run)]
 
     def _run(self, ctx: Context) -> None:
         interp = get_interpreter(ctx)
-        run = suite.run_suite(interp, ctx.target, ctx.options.get("pytest_args_list", []))
-        if run.junit_xml:
-            # Failure messages in the XML quote test output: masked like every other report.
-            ctx.state.ensure()
-            ctx.write_output(f"{STATE_DIR}/{suite.JUNIT_NAME}", run.junit_xml)
+        ctx.state.ensure()
+        cache_dir = ctx.path(f"{STATE_DIR}/{suite.CACHE_NAME}")
+        run = suite.run_suite(interp, ctx.target, ctx.options.get("pytest_args_list", []),
+                              cache_dir=cache_dir)
+        # Outputs of the last run only: a run that recorded nothing leaves no stale numbers.
+        for name, content in ((suite.JUNIT_NAME, run.junit_xml),
+                              (stats.STATS_NAME, run.stats_json)):
+            if content:
+                # Failure messages quote test output: masked like every other report.
+                ctx.write_output(f"{STATE_DIR}/{name}", content)
+            else:
+                ctx.remove(f"{STATE_DIR}/{name}", measure=False)
         ctx.write_output(self.LOG, run.log.encode("utf-8"))
+        # What the suite wrote while it ran (bytecode from its own subprocesses, a cache):
+        # recorded, so the next run's cache step does not call it pending.
+        tracked = ctx.cache.get("testing.tracked") or set()
+        left = caches.find_caches(ctx.target, CacheStep()._prune(ctx), tracked=tracked)
+        ctx.write_output(f"{STATE_DIR}/{CacheStep.SNAPSHOT}", caches.dump_snapshot(left))
         hints = [f.hint for f in self._findings(ctx) if f.kind == "missing-dependency"]
         info = report.RunInfo(
             date=utc_now_iso(), interpreter=interp.executable or interp.command,
             interpreter_source=interp.source, python_version=interp.python_version,
             pytest_version=interp.pytest_version or "?", command=run.command,
-            exit_code=run.exit_code, junit=f".maestro/{suite.JUNIT_NAME}")
+            exit_code=run.exit_code, junit=f".maestro/{suite.JUNIT_NAME}",
+            stats=f".maestro/{stats.STATS_NAME}", stopped=run.stopped_early,
+            duration_s=run.wall_s)
         from ..resources import template
 
-        text = report.render(template(report.TEMPLATE_NAME), run.counts, info, hints)
+        text = report.render(template(report.TEMPLATE_NAME), run.stats, info, hints)
         ctx.write_output(self.REPORT, text.encode("utf-8"))
-        ctx.state.update_state(fix_tests={"ran_at": info.date, "exit_code": run.exit_code,
-                                          "command": run.command, **run.counts.counts()})
+        counts = run.stats.counts() if run.stats is not None else {}
+        ctx.state.update_state(fix_tests={
+            "ran_at": info.date, "exit_code": run.exit_code, "command": run.command,
+            "stopped": run.stopped_early, "summary": run.stats.summary if run.stats else None,
+            # the interpreter week1.verify judges with, unless told otherwise
+            "python": list(interp.argv), "python_source": interp.source, **counts})
         self._run_done = run
 
     def _findings(self, ctx: Context) -> list[diagnose.Finding]:
@@ -298,56 +351,68 @@ class SuiteStep(BaseStep):
 
     def verify(self, ctx: Context) -> list[Criterion]:
         run = self._run_done
-        xml_path = ctx.state.root / suite.JUNIT_NAME
+        stats_path = ctx.state.root / stats.STATS_NAME
         status_text = (ctx.read_bytes(self.REPORT) or b"").decode("utf-8", "replace")
         try:
-            counts = junit.parse(xml_path) if xml_path.is_file() else None
+            counts = stats.load(stats_path) if stats_path.is_file() else None
         except ValueError:
             counts = None
+        recorded = ctx.state.read_state().get("fix_tests", {})
         if run is not None:
-            exit_code, command = run.exit_code, run.command
+            exit_code, command, stopped = run.exit_code, run.command, run.stopped_early
         else:
-            recorded = ctx.state.read_state().get("fix_tests", {})
             exit_code, command = recorded.get("exit_code"), recorded.get("command", "")
+            stopped = recorded.get("stopped")
         result = _result(ctx)
+        result.data.update(exit_code=exit_code, command=command, stopped=stopped)
         if counts is not None:
-            result.data.update(counts.counts(), duration_s=round(counts.duration_s, 3),
-                               exit_code=exit_code, command=command,
-                               failing=[{"test": o.test, "status": o.status, "reason": o.reason}
-                                        for o in counts.failing],
-                               collection_error_tests=[o.test for o in counts.broken_collection])
-            for o in counts.failing:
-                result.details.append(f"{o.status}: {o.test}: {o.reason}")
-            c = counts
-            result.summary = (f"{c.collected} collected: {c.passed} passed, {c.failed} failed, "
-                              f"{c.errors} errors, {c.skipped} skipped, {c.xfailed} xfailed, "
-                              f"{c.collection_errors} collection errors ({c.duration_s:.1f}s)"
-                              + ("" if run is not None else " [last run]"))
-        elif ctx.check:
+            duration = run.wall_s if run is not None else 0.0
+            result.data.update(counts.counts(), duration_s=round(duration, 3),
+                               pytest_summary=counts.summary,
+                               other_counts=counts.other_counts,
+                               failing=[{"test": p.test, "status": p.status, "when": p.when,
+                                         "reason": p.reason} for p in counts.failing],
+                               errors_by_cause=[[c, n] for c, n in counts.errors_by_cause()],
+                               collection_error_tests=[p.test for p in
+                                                       counts.broken_collection])
+            for p in counts.failing:
+                result.details.append(f"{p.status} ({p.when}): {p.test}: {p.reason}")
+            for cause, n in counts.errors_by_cause():
+                result.details.append(f"{n} error{'s' if n != 1 else ''}: {cause}")
+            result.summary = (f"{counts.collected} collected; pytest: "
+                              f"{counts.summary or 'no summary'}"
+                              + (f" ({run.wall_s:.1f}s)" if run is not None else " [last run]"))
+        elif ctx.check and exit_code is None:
             result.summary = "not run in --check; no previous run recorded"
+        if stopped:
+            result.summary = f"pytest stopped early: {stopped}" + (
+                f"; {result.summary}" if result.summary else "")
         criteria = []
         if exit_code is None:
             criteria.append(Criterion("suite executed", None, "no run recorded (run without "
                                       "--check to execute the suite)"))
         else:
             criteria.append(Criterion("suite executed", exit_code in (0, 1),
-                                      f"`{command}` exited {exit_code}"))
+                                      f"`{command}` exited {exit_code}"
+                                      + (f": {stopped}" if stopped else "")))
         in_report = report.counts_in_report(status_text) if status_text else None
+        name = "TEST_STATUS.md counts equal pytest's"
         if counts is None or in_report is None:
-            criteria.append(Criterion("TEST_STATUS.md counts equal the JUnit XML's",
-                                      None if exit_code is None else False,
-                                      "TEST_STATUS.md or the JUnit XML is missing"))
+            criteria.append(Criterion(name, None if exit_code is None or stopped else False,
+                                      "pytest stopped early: no counts to compare" if stopped
+                                      else "TEST_STATUS.md or .maestro/"
+                                      f"{stats.STATS_NAME} is missing"))
         else:
-            same = in_report == counts.counts()
-            criteria.append(Criterion("TEST_STATUS.md counts equal the JUnit XML's", same,
-                                      f"report {in_report} vs .maestro/{suite.JUNIT_NAME} "
-                                      f"{counts.counts()}" if not same else
-                                      f"{counts.counts()} in both"))
+            same = in_report == counts.table_counts()
+            criteria.append(Criterion(name, same,
+                                      f"report {in_report} vs .maestro/{stats.STATS_NAME} "
+                                      f"{counts.table_counts()}" if not same else
+                                      f"{counts.table_counts()} in both"))
         if ctx.options.get("strict") and counts is not None:
-            bad = counts.failed + counts.errors + counts.collection_errors
+            bad = counts.failed + counts.errors
             criteria.append(Criterion("no failing tests (--strict)", bad == 0,
-                                      f"{counts.failed} failed, {counts.errors} errors, "
-                                      f"{counts.collection_errors} collection errors"))
+                                      f"{counts.failed} failed, {counts.errors} errors "
+                                      f"({counts.collection_errors} in collection)"))
         return criteria
 
 

@@ -26,13 +26,17 @@ REPORT = TaskSpec("week1.report", _report_steps, mask_seed=mask_seed)
 
 @task(help={"target": "the repository to check (default: invoke config maestro.target, "
                       "else the current folder)",
-            "json": "print one JSON document instead of the human checklist"})
-def verify(c, target=None, json=False):
+            "json": "print one JSON document instead of the human checklist",
+            "python": "command that starts the target's Python for the test criteria (default: "
+                      "the one the last week1.fix-tests run used, else fix-tests' own choice)"})
+def verify(c, target=None, json=False, python=None):
     """Check the week-1 success criteria read-only, each with its evidence; exit 0 only if all met."""
     from ..engine.runner import run_task
+    from .fix_tests import python_from_cwd
 
     # Read-only by construction: the checklist runs every task in check mode.
-    run_task(c, VERIFY, target=target, check=True, json=json)
+    run_task(c, VERIFY, target=target, check=True, json=json,
+             options={"python": python_from_cwd(python)})
 
 
 @task(help={"target": "the repository to report on (default: invoke config maestro.target, "

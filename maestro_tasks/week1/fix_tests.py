@@ -44,16 +44,35 @@ def fix_tests(c, target=None, python=None, check=False, diff=False, json=False, 
 
     Repairs the pytest config by search (collect-only runs in the target's interpreter), clears
     caches, smoke-imports the packages, runs the whole suite and writes TEST_STATUS.md and
-    test-results.txt from its JUnit XML. Failing tests fail the task only with --strict.
+    test-results.txt with pytest's own numbers. Failing tests fail the task only with --strict.
     """
     from ..engine.runner import run_task
 
     run_task(c, SPEC, target=target, check=check, diff=diff, json=json,
-             options={"python": python, "no_run": no_run, "strict": strict,
+             options={"python": python_from_cwd(python), "no_run": no_run, "strict": strict,
                       "pytest_args": pytest_args})
+
+
+def python_from_cwd(python: str | None) -> str | None:
+    """A relative interpreter path on the command line means relative to the shell's current
+    folder (as every other path argument does), not to the target the runs start in."""
+    if not python:
+        return python
+    import os
+    import shlex
+
+    try:
+        words = shlex.split(python)
+    except ValueError:
+        return python  # the engine reports the bad quoting as a usage error
+    if words and os.sep in words[0] and not os.path.isabs(words[0]):
+        words[0] = os.path.abspath(words[0])
+        return shlex.join(words)
+    return python
 
 
 TASKS = [fix_tests]
 PIPELINE = [(SPEC, {})]
 # week1.verify proves the criteria read-only; stale caches are not one of them.
-CHECK_OPTIONS = {"caches": False}
+# It judges with the interpreter the last fix-tests run recorded, unless --python says otherwise.
+CHECK_OPTIONS = {"caches": False, "recorded_python": True}

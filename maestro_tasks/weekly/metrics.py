@@ -48,32 +48,23 @@ def error_cause(reason: str) -> str:
 
 
 def recorded_tests(target: Path, state: dict[str, Any]) -> dict[str, Any]:
-    """The latest fix-tests run as recorded in .maestro/ (its JUnit XML and state.json):
+    """The latest fix-tests run as recorded in .maestro/ (pytest's stats and state.json):
     failures and errors apart, errors grouped by cause. {} when no run was recorded."""
-    from ..testing import junit
-    from ..testing.suite import JUNIT_NAME
+    from ..testing.metrics import recorded_counts
 
     recorded = state.get("fix_tests") if isinstance(state.get("fix_tests"), dict) else {}
-    xml = Path(target) / ".maestro" / JUNIT_NAME
-    counts = None
-    if xml.is_file():
-        try:
-            counts = junit.parse(xml)
-        except ValueError:
-            counts = None
+    counts = recorded_counts(Path(target))
     if counts is None and not recorded:
         return {}
     if counts is not None:
-        values = {"tests_collected": counts.collected, "tests_passed": counts.passed,
-                  "tests_failed": counts.failed, "tests_errors": counts.errors,
-                  "collection_errors": counts.collection_errors}
-        causes: dict[str, int] = {}
-        for outcome in counts.outcomes:
-            if outcome.status == "error":
-                cause = error_cause(outcome.reason)
-                causes[cause] = causes.get(cause, 0) + 1
-        values["test_errors_by_cause"] = sorted(
-            ([cause, n] for cause, n in causes.items()), key=lambda item: (-item[1], item[0]))
+        # pytest's own numbers; "errors" here are setup/teardown errors, collection errors
+        # have their own key (pytest's summary counts both as errors)
+        values = {"tests_collected": counts["collected"], "tests_passed": counts["passed"],
+                  "tests_failed": counts["failed"],
+                  "tests_errors": counts["errors"] - counts["collection_errors"],
+                  "collection_errors": counts["collection_errors"],
+                  "test_errors_by_cause": [[c, n] for c, n in counts["errors_by_cause"]],
+                  "pytest_summary": counts["summary"]}
     else:
         values = {"tests_collected": recorded.get("collected"),
                   "tests_passed": recorded.get("passed"), "tests_failed": recorded.get("failed"),

@@ -1,4 +1,4 @@
-"""Counts come from the JUnit XML only; TEST_STATUS.md shows exactly those counts."""
+"""The JUnit XML (kept as an artefact) parses right; TEST_STATUS.md shows pytest's own counts."""
 
 from __future__ import annotations
 
@@ -67,17 +67,27 @@ def test_counts_from_real_pytest_junit(tmp_path):
         ("tests/test_broken.py", "ModuleNotFoundError: No module named 'not_a_module_anywhere'")]
 
 
-def test_rendered_report_carries_the_xml_counts(tmp_path):
-    counts = junit.parse(real_junit(tmp_path))
+def test_rendered_report_carries_pytests_counts(tmp_path):
+    from maestro_tasks.testing import interpreter, suite
+
+    real_junit(tmp_path)
+    interp = interpreter.inspect(interpreter.Interpreter([sys.executable], "current"), tmp_path)
+    run = suite.run_suite(interp, tmp_path, ["tests"], timeout=300)
+    counts = run.stats
     info = report.RunInfo("2026-01-01T00:00:00Z", "/usr/bin/python3", "current", "3.11",
                           "9.0", "pytest -p no:cacheprovider", 1, ".maestro/junit.xml")
     text = report.render(template(report.TEMPLATE_NAME), counts, info, ["run: pip install x"])
-    assert report.counts_in_report(text) == counts.counts()
+    # pytest counts the collection error among its errors
+    assert report.counts_in_report(text) == {
+        "collected": 6, "passed": 2, "failed": 1, "errors": 2, "skipped": 1, "xfailed": 1,
+        "xpassed": 0, "deselected": 0, "warnings": 0, "collection_errors": 1}
+    assert report.counts_in_report(text) == counts.table_counts()
     assert "$" not in text  # no unrendered placeholder
     assert "2026-01-01T00:00:00Z" in text and "`pytest -p no:cacheprovider`" in text
     assert "tests/test_mix.py::test_bad" in text and "arithmetic is broken" in text
     assert "run: pip install x" in text
-    assert "collection" in text.split("## Collection errors")[1]
+    assert "not_a_module_anywhere" in text.split("## Collection errors")[1]
+    assert "1 error: ModuleNotFoundError: not_a_module_anywhere" in text
 
 
 def test_counts_in_report_refuses_a_table_that_was_not_rendered():
