@@ -235,12 +235,12 @@ class SmokeStep(BaseStep):
     def verify(self, ctx: Context) -> list[Criterion]:
         interp = get_interpreter(ctx)
         result = _result(ctx)
-        packages = layout.top_level_packages(ctx.target, ctx.settings)
+        pythonpath = _effective_pythonpath(ctx, interp)
+        packages = layout.top_level_packages(ctx.target, ctx.settings, pythonpath)
         if not packages:
             result.summary = "no top-level packages found"
             return [Criterion("top-level packages import", None, "no packages found")]
-        results = smoke.smoke_imports(interp, ctx.target, packages,
-                                      _effective_pythonpath(ctx, interp))
+        results = smoke.smoke_imports(interp, ctx.target, packages, pythonpath)
         failed = [r for r in results if not r.ok]
         for r in failed:
             result.details.append(f"import {r.package} failed:")
