@@ -514,8 +514,10 @@ def search(target: Path, discovery: Discovery, before: ProbeResult, findings: li
                   and layout.find_module_roots(target, e.top_module)]
     other_errors = [e for e in seen.errors if e not in own_errors]
     # a missing module, plugin or distribution is the environment's: no path can repair it
-    needs_search = bool(own_errors) or any(not environment_error(target, e)
-                                           for e in other_errors)
+    # and an unknown key under a strict mode is the config's: no path or import mode helps
+    needs_search = bool(own_errors) or any(
+        not environment_error(target, e) and "Unknown config option" not in e.text
+        for e in other_errors)
     if needs_search and seen.score() != (0, 0):
         paths = path_candidates(target, discovery, [*before.errors, *seen.errors])
         modes = [m for m in ("importlib", "prepend") if m != (current_mode or "prepend")]

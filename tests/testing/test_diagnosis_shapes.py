@@ -198,14 +198,15 @@ def test_misspelled_key_renamed_in_place_under_filterwarnings_error(tmp_path):
 def test_misspelled_keys_renamed_in_toml_under_strict_config(tmp_path):
     make(tmp_path, {"pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--strict-config"\n'
                                       'python-files = ["check_*.py"]\n'
-                                      'asyncio-mode = "auto"\nmarkers = ["slow: slow"]\n',
+                                      'asyncio-mode = "auto"\nmarkers = ["slow: slow"]\n'
+                                      'xfail-strict = true\n',  # an alias of strict_xfail
                     "tests/check_one.py": PASSING})
     before = (tmp_path / "pyproject.toml").read_text()
     _, cfg, kinds = fix(tmp_path)
     after = (tmp_path / "pyproject.toml").read_text()
     assert diff_sets(before, after) == (
-        {'python-files = ["check_*.py"]', 'asyncio-mode = "auto"'},
-        {'python_files = ["check_*.py"]', 'asyncio_mode = "auto"'})
+        {'python-files = ["check_*.py"]', 'asyncio-mode = "auto"', "xfail-strict = true"},
+        {'python_files = ["check_*.py"]', 'asyncio_mode = "auto"', "xfail_strict = true"})
     assert after.splitlines()[2].startswith("python_files")  # same line
     assert "pytest-asyncio" in kinds["missing-plugin"]["message"]
 
