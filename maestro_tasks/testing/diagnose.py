@@ -439,11 +439,6 @@ def classify(target: Path, result: ProbeResult, interp_command: str, source: str
     return findings
 
 
-def install_hint(dist: str, declared_in: str | None, interp_command: str, source: str) -> str:
-    """Kept for callers outside diagnosis: the hint for ``dist`` (see ``hints``)."""
-    return f"run: {interp_command} -m pip install {dist}"
-
-
 def path_candidates(target: Path, discovery: Discovery,
                     errors: list[CollectError]) -> list[list[str]]:
     """pythonpath values worth trying, smallest first: each root an error points at, ``.``,
