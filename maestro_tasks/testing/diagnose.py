@@ -433,10 +433,38 @@ def classify(target: Path, result: ProbeResult, interp_command: str, source: str
         elif error.type == "UsageError" or error.nodeid == "<config>":
             findings.append(Finding("config-error", f"pytest refuses the config: "
                                     f"{error.last_line()}", "see the collect-only output"))
+        elif (module_path := _missing_submodule(target, error.text)) is not None:
+            if once(f"submodule:{module_path}"):
+                findings.append(Finding("submodule-missing",
+                                        f"{error.nodeid}: {error.last_line()}",
+                                        f"{module_path} is a git submodule that is not checked "
+                                        "out; run: git submodule update --init"))
         else:
             findings.append(Finding("collection-error", f"{error.nodeid}: {error.last_line()}",
                                     "fix the test module; this is not a config problem"))
     return findings
+
+
+_NO_FILE = re.compile(r"(?:FileNotFoundError|No such file or directory)[^'\n]*'([^']+)'")
+
+
+def _missing_submodule(target: Path, text: str) -> str | None:
+    """The git submodule (from .gitmodules) a missing file lies in, when it is not checked out."""
+    try:
+        gitmodules = (target / ".gitmodules").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    paths = re.findall(r"^\s*path\s*=\s*(.+?)\s*$", gitmodules, re.MULTILINE)
+    root = target.resolve()
+    for match in _NO_FILE.finditer(text):
+        missing = Path(match.group(1))
+        missing = missing if missing.is_absolute() else root / missing
+        for rel in paths:
+            folder = root / rel
+            if missing.is_relative_to(folder) and not any(folder.iterdir() if folder.is_dir()
+                                                          else ()):
+                return rel
+    return None
 
 
 def path_candidates(target: Path, discovery: Discovery,

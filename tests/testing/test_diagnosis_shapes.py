@@ -70,7 +70,8 @@ def test_src_pep420_package_is_repaired(tmp_path):
                                            "def test_value():\n    assert VALUE == 3\n"})
     steps, cfg, kinds = fix(tmp_path)
     assert cfg.status == "changed" and "own-package-not-importable" in kinds
-    assert (tmp_path / "pytest.ini").read_text() == "[pytest]\ntestpaths = tests\npythonpath = src\n"
+    assert (tmp_path / "pytest.ini").read_text() == \
+        "[pytest]\ntestpaths = tests\npythonpath = src\n"
     assert steps["import-smoke"].data["imported"] == ["acme.core"]  # never a bare `core`
     assert bare_pytest(tmp_path).returncode == 0
 
@@ -244,3 +245,16 @@ def test_parent_config_that_hides_the_target_is_reported(tmp_path):
     parent = kinds["parent-config"]
     assert "above the target" in parent["message"] and "no test" in parent["message"]
     assert sorted(p.name for p in target.iterdir()) == [".maestro", "tests"]  # nothing written
+
+
+def test_missing_git_submodule_is_named(tmp_path):
+    make(tmp_path, {".gitmodules": '[submodule "cases"]\n\tpath = tests/cases\n'
+                                   "\turl = https://example.invalid/cases.git\n",
+                    "tests/test_cases.py": "import pathlib\n"
+                                           "LIST = (pathlib.Path(__file__).parent / 'cases' / "
+                                           "'list.txt').read_text()\n\n\n" + PASSING})
+    (tmp_path / "tests" / "cases").mkdir()  # what a clone without --recursive leaves
+    _, cfg, kinds = fix(tmp_path)
+    assert kinds["submodule-missing"]["hint"] == ("tests/cases is a git submodule that is not "
+                                                  "checked out; run: git submodule update --init")
+    assert "collection-error" not in kinds
