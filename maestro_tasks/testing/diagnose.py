@@ -406,11 +406,17 @@ def classify(target: Path, result: ProbeResult, interp_command: str, source: str
             roots = layout.find_module_roots(target, top)
             if roots:
                 if once(f"own:{top}"):
+                    names = layout.project_names(target)
+                    uninstalled = env is not None and env.distributions and names and not any(
+                        env.installed(n) for n in names)
                     findings.append(Finding("own-package-not-importable",
                                             f"the project's own package {top!r} (in "
                                             f"{', '.join(roots)}) is not importable during "
                                             f"collection ({error.nodeid})",
-                                            "a path problem: set pythonpath in the pytest config"))
+                                            "a path problem: set pythonpath in the pytest config"
+                                            + ("; the project is not installed either: "
+                                               + hints.for_project(target, facts.interp, env)
+                                               if uninstalled else "")))
             elif missing:
                 if once(f"dep:{missing}"):
                     dist = distribution_for(missing, target, env)

@@ -129,6 +129,7 @@ class EnvTool:
     python: str  # e.g. ".venv/bin/python", "poetry run python"
     tool: str  # "pip" | "poetry" | "uv"
     known: bool  # False: maestro-tasks found no environment of the project's own
+    explicit: bool = False  # named with --python / the python setting: commands target it
 
 
 def env_tool(target: Path, interp: Interpreter) -> EnvTool:
@@ -143,13 +144,14 @@ def env_tool(target: Path, interp: Interpreter) -> EnvTool:
             argv[0] = str(Path(argv[0]).relative_to(target))
         except ValueError:
             pass
-    return EnvTool(shlex.join(argv), "pip", True)
+    return EnvTool(shlex.join(argv), "pip", True, explicit=interp.source not in (".venv",))
 
 
 def install_command(place: Place | None, dist: str, target: Path, tool: EnvTool,
                     env: TargetEnv | None = None) -> str:
     pip = f"{tool.python} -m pip install"
-    uv_project = tool.tool == "uv" or (target / "uv.lock").is_file()
+    # uv installs into the project's .venv: right unless an interpreter was named explicitly
+    uv_project = tool.tool == "uv" or ((target / "uv.lock").is_file() and not tool.explicit)
     if place is None:
         if tool.tool == "poetry":
             return f"poetry add --group test {dist}"

@@ -53,3 +53,13 @@ def test_combine_says_each_command_once(tmp_path):
     venv = Interpreter([str(tmp_path / ".venv" / "bin" / "python")], ".venv")
     both = [hints.for_distribution(d, tmp_path, venv) for d in ("a", "b", "a")]
     assert hints.combine(both) == "a, b missing; run: .venv/bin/python -m pip install --group test"
+
+
+def test_uv_lock_with_an_explicit_interpreter_installs_into_that_interpreter(tmp_path):
+    write(tmp_path, '[project]\nname = "p"\nversion = "1"\ndependencies = ["pydantic"]\n')
+    (tmp_path / "uv.lock").write_text("")
+    named = Interpreter(["/opt/envs/p/bin/python"], "--python")
+    assert hints.for_distribution("pydantic", tmp_path, named).command == \
+        "/opt/envs/p/bin/python -m pip install -e ."
+    venv = Interpreter([str(tmp_path / ".venv" / "bin" / "python")], ".venv")
+    assert hints.for_distribution("pydantic", tmp_path, venv).command == "uv sync"
