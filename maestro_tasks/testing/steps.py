@@ -228,7 +228,7 @@ class ConfigStep(BaseStep):
                                       + (", pytest stopped before collecting"
                                          if cand.result.config_failed else ""))
         missing = [f for f in diag.findings if f.kind in INSTALL_KINDS]
-        if missing and (now.error_count or now.config_failed):
+        if missing and (now.error_count or now.config_failed or now.unknown_keys):
             result.hint = install_hints(missing)
         if not result.summary:
             shadow = (f"; shadowed: {', '.join(s.label() for s in discovery.shadowed)}"
