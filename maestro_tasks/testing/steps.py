@@ -196,6 +196,8 @@ class ConfigStep(BaseStep):
         interp = get_interpreter(ctx)
         now = _prober(ctx, interp)(probe.Overrides())
         discovery, diag = self._first
+        if diag.delete and diag.discovery is not None and not ctx.check:
+            discovery = diag.discovery  # the empty file that hid it is gone
         result = _result(ctx)
         eff = discovery.effective
         result.data.update(

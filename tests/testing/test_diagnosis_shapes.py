@@ -230,6 +230,7 @@ def test_empty_shadowing_ini_is_deleted_and_pyproject_takes_over(tmp_path):
     _, cfg, kinds = fix(tmp_path)
     assert cfg.status == "changed" and "empty-shadowing-config" in kinds
     assert [c.action for c in cfg.changes] == ["delete"]
+    assert cfg.data["effective_config"] == "pyproject.toml [tool.pytest.ini_options]"
     assert not (tmp_path / "pytest.ini").exists()
     assert (tmp_path / "pyproject.toml").read_bytes() == pyproject
     assert list((tmp_path / ".maestro" / "backups").rglob("pytest.ini"))  # kept in the backup
