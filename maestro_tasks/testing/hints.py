@@ -225,10 +225,15 @@ def combine(hints: list[Hint]) -> str:
     by_command: dict[str, list[Hint]] = {}
     for hint in hints:
         by_command.setdefault(hint.command, []).append(hint)
+    declared = any(h.place is not None for h in hints)
     parts = []
-    for command, group in by_command.items():
+    # declared first: what they install often brings the undeclared ones along
+    for command, group in sorted(by_command.items(), key=lambda kv: kv[1][0].place is None):
         dists = list(dict.fromkeys(h.dist for h in group))
-        if len(dists) == 1:
+        if group[0].place is None and declared:
+            parts.append(f"{', '.join(dists)} not declared (maybe installed along with the "
+                         f"above; else run: {command})")
+        elif len(dists) == 1:
             parts.append(group[0].text)
         else:
             parts.append(f"{', '.join(dists)} missing; run: {command}")

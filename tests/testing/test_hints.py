@@ -63,3 +63,14 @@ def test_uv_lock_with_an_explicit_interpreter_installs_into_that_interpreter(tmp
         "/opt/envs/p/bin/python -m pip install -e ."
     venv = Interpreter([str(tmp_path / ".venv" / "bin" / "python")], ".venv")
     assert hints.for_distribution("pydantic", tmp_path, venv).command == "uv sync"
+
+
+def test_undeclared_modules_come_after_the_declared_installs(tmp_path):
+    write(tmp_path, '[project]\nname = "p"\nversion = "1"\ndependencies = ["pydantic"]\n')
+    venv = Interpreter([str(tmp_path / ".venv" / "bin" / "python")], ".venv")
+    out = hints.combine([hints.for_distribution(d, tmp_path, venv)
+                         for d in ("annotated-types", "pydantic")])
+    assert out == ("pydantic is declared in pyproject.toml [project] dependencies but not "
+                   "installed; run: .venv/bin/python -m pip install -e .; annotated-types not "
+                   "declared (maybe installed along with the above; else run: .venv/bin/python "
+                   "-m pip install annotated-types)")
