@@ -58,6 +58,9 @@ class Discovery:
     effective: ConfigSource | None
     shadowed: list[ConfigSource]
     native_toml: bool
+    # the effective file is not on disk as pytest would see it (an empty file hiding it is to
+    # be deleted): probes pass its values with ``-o`` instead of letting pytest read it
+    via_overrides: bool = False
 
     @property
     def inside_target(self) -> bool:
@@ -292,8 +295,51 @@ def _ini_add_opts(text: str, section: str, flags: list[str]) -> str:
     return "".join(lines)
 
 
+def _toml_rename_in_place(text: str, path: tuple[str, ...], old: str, new: str) -> str | None:
+    """``old = …`` renamed to ``new`` on its own line inside the table ``path``; None when the
+    key is not written that way (dotted keys, inline tables): the caller falls back."""
+    import re
+
+    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(
+        rf"(?:{re.escape(p)}|\"{re.escape(p)}\"|'{re.escape(p)}')" for p in path) + r"\s*\]")
+    key = re.compile(rf"^(\s*)([\"']?){re.escape(old)}\2(\s*=)")
+    lines = text.splitlines(keepends=True)
+    inside = False
+    for index, line in enumerate(lines):
+        if re.match(r"^\s*\[", line):
+            inside = bool(header.match(line)) and not line.lstrip().startswith("[[")
+            continue
+        match = key.match(line) if inside else None
+        if match:
+            quote = match.group(2)
+            lines[index] = (f"{match.group(1)}{quote}{new}{quote}{match.group(3)}"
+                            + line[match.end():])
+            out = "".join(lines)
+            try:
+                before, after = tomllib.loads(text), tomllib.loads(out)
+            except tomllib.TOMLDecodeError:
+                return None
+            old_table, new_table = before, after
+            for part in path:
+                old_table, new_table = old_table.get(part, {}), new_table.get(part, {})
+            if new_table.get(new) != old_table.get(old) or old in new_table:
+                return None
+            return out
+    return None
+
+
 def _apply_toml(text: str, kind: str, section: str | None, edits: list[Edit]) -> str:
     import tomlkit
+
+    for edit in [e for e in edits if e.op == "rename"]:
+        path = (("pytest",) if kind == "pytest.toml" else ("tool", "pytest") if
+                section == "tool.pytest" else ("tool", "pytest", "ini_options"))
+        renamed = _toml_rename_in_place(text, path, edit.key, edit.value[0])
+        if renamed is not None:
+            text = renamed
+            edits = [e for e in edits if e is not edit]
+    if not edits:
+        return text
 
     doc = tomlkit.parse(text)
     if kind == "pytest.toml":

@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import layout
+from . import hints, known, layout
 from .config import ConfigSource, Discovery, Edit
+from .interpreter import Interpreter
 from .probe import CollectError, Overrides, ProbeResult
+from .targetenv import TargetEnv
 
 IMPORT_MODES = ("prepend", "append", "importlib")
+# set to false by the lenient probe (pytest >= 9); never reported as the project's unknown keys
+LENIENT_KEYS = ("strict_config", "strict")
 # Keys people write in the config that pytest only knows as a command-line flag.
 FLAG_KEYS = {"import-mode": "--import-mode", "import_mode": "--import-mode",
              "importmode": "--import-mode"}
@@ -38,9 +42,13 @@ class Finding:
     kind: str
     message: str
     hint: str = ""
+    install: hints.Hint | None = None  # for missing-dependency / missing-plugin findings
 
     def to_json(self) -> dict[str, str]:
-        return {"kind": self.kind, "message": self.message, "hint": self.hint}
+        out = {"kind": self.kind, "message": self.message, "hint": self.hint}
+        if self.install is not None:
+            out["install"] = self.install.command
+        return out
 
 
 @dataclass
@@ -59,10 +67,16 @@ class Diagnosis:
     before: ProbeResult
     after: ProbeResult | None  # the chosen candidate's collect-only result
     tried: list[Candidate] = field(default_factory=list)
+    discovery: Discovery | None = None  # the config the edits go into (after ``delete``)
+    delete: list[str] = field(default_factory=list)  # empty shadowing config files to delete
 
     @property
     def expected(self) -> ProbeResult:
         return self.after or self.before
+
+
+def known_plugin_key(key: str) -> str | None:
+    return known.plugin_for_key(key)
 
 
 def as_words(value: Any) -> list[str]:
@@ -119,9 +133,42 @@ def static_findings(target: Path, discovery: Discovery) -> list[Finding]:
     return findings
 
 
+@dataclass
+class Facts:
+    """What hints need to know about the target's environment."""
+
+    target: Path
+    interp: Interpreter
+    env: TargetEnv | None = None
+
+    def install(self, dist: str) -> hints.Hint:
+        return hints.for_distribution(dist, self.target, self.interp, self.env)
+
+
+def _facts_for(target: Path, interp_command: str, interp_source: str,
+               interp: Interpreter | None, env: TargetEnv | None) -> Facts:
+    if interp is None:
+        interp = Interpreter(shlex.split(interp_command), interp_source)
+    return Facts(target, interp, env)
+
+
+def plugin_finding(facts: Facts | None, dist: str, evidence: str, where: str = "") -> Finding:
+    install = facts.install(dist) if facts is not None else None
+    python = facts.interp.command if facts is not None else "the target interpreter"
+    return Finding("missing-plugin", f"pytest plugin {dist} is not installed in {python}: "
+                   f"{evidence}" + (f" ({where})" if where else ""),
+                   install.text if install else f"install {dist}", install)
+
+
 def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
-               findings: list[Finding]) -> list[Edit]:
-    """The structural fixes every repair includes: they do not need a search."""
+               findings: list[Finding], lenient: ProbeResult | None = None,
+               facts: Facts | None = None) -> list[Edit]:
+    """The structural fixes every repair includes: they do not need a search.
+
+    ``lenient``: a probe run with strictness switched off (``-W default`` for config warnings,
+    ``strict_config`` off), which names the unknown keys even where ``filterwarnings = error``
+    or ``--strict-config`` makes pytest stop at the first one.
+    """
     eff = discovery.effective
     if eff is None or not discovery.inside_target:
         return []
@@ -129,27 +176,44 @@ def base_edits(target: Path, discovery: Discovery, before: ProbeResult,
     values = eff.values
     if eff.headerless:
         edits.append(Edit("header"))
-    unknown = set(before.unknown_keys)
-    known = set(before.known_keys or ())
+    unknown = set(before.unknown_keys) | set(lenient.unknown_keys if lenient else ())
+    unknown -= set(LENIENT_KEYS)
+    known_keys = set(before.known_keys or ()) | set((lenient.known_keys or ()) if lenient
+                                                     else ())
     for key, value in values.items():
         if key in FLAG_KEYS:
             flag = FLAG_KEYS[key]
             mode = str(value).strip()
-            findings.append(Finding("misplaced-key",
+            # pytest ignores the key: deleting it keeps the behaviour; moving it into addopts
+            # would switch the import mode on (a change the search makes only if it must)
+            findings.append(Finding("dead-key",
                                     f"{key} = {mode} is not a config key (pytest ignores it); "
-                                    f"it is the command-line flag {flag}",
-                                    f"moved into addopts as {flag}={mode}"))
+                                    f"the setting is the command-line flag {flag}",
+                                    f"deleted (it had no effect); to use it, add {flag}={mode} "
+                                    "to addopts"))
             edits.append(Edit("remove", key))
-            if mode in IMPORT_MODES and f"{flag}={mode}" not in as_words(values.get("addopts")):
-                edits.append(Edit("addopt", "addopts", (f"{flag}={mode}",)))
             continue
         canonical = key.replace("-", "_")
-        if key in unknown and canonical != key and canonical in known and canonical not in values:
-            findings.append(Finding("misplaced-key", f"{key} is unknown to pytest; the key is "
-                                    f"{canonical}", f"renamed to {canonical}"))
+        plugin_key = known_plugin_key(canonical)
+        if canonical != key and canonical not in values and (
+                (key in unknown and canonical in known_keys)
+                or (plugin_key and (key in unknown or not known_keys))):
+            findings.append(Finding("misspelled-key", f"{key} is unknown to pytest; the key is "
+                                    f"{canonical}", f"renamed to {canonical} on the same line"))
             edits.append(Edit("rename", key, (canonical,)))
-    for key in sorted(unknown - set(FLAG_KEYS)):
-        if not any(e.key == key for e in edits):
+    renamed = {e.key: e.value[0] for e in edits if e.op == "rename"}
+    check = {k for k in unknown - set(FLAG_KEYS) if k not in renamed}
+    if known_keys:
+        check |= {new for new in renamed.values() if new not in known_keys}
+    reported_plugins: set[str] = set()
+    for key in sorted(check):
+        plugin = known_plugin_key(key)
+        if plugin:
+            if plugin not in reported_plugins:
+                reported_plugins.add(plugin)
+                findings.append(plugin_finding(facts, plugin, f"config key {key} is unknown",
+                                               eff.name))
+        else:
             findings.append(Finding("unknown-key", f"{key} is not a pytest setting here (typo, or "
                                     "a plugin that is not installed)",
                                     f"fix or remove {key} in {eff.name}"))
@@ -222,7 +286,11 @@ def overrides_for(target: Path, discovery: Discovery, edits: list[Edit]) -> Over
             return "\n".join(str(v) for v in value)
         return str(value)
 
-    if eff is not None and eff.headerless:
+    # The file on disk cannot stand in: pytest cannot read it (no header), it is not the one
+    # pytest would read (an empty file hiding it is deleted), or a key it holds must vanish
+    # (a renamed or dead key still fails strict modes while it is in the file).
+    drops = any(e.op in ("rename", "remove") and e.key in values for e in edits)
+    if eff is not None and (eff.headerless or discovery.via_overrides or drops):
         ini = tuple((k, ini_value(k, v)) for k, v in new.items() if k not in FLAG_KEYS)
         return Overrides(ini=ini, replace_config=True)
     ini: list[tuple[str, str]] = []
@@ -243,56 +311,166 @@ def overrides_for(target: Path, discovery: Discovery, edits: list[Edit]) -> Over
     return Overrides(ini=tuple(ini), cli=tuple(cli))
 
 
+_NO_MODULE_TEXT = re.compile(r"No module named '([^']+)'")
+_NO_METADATA = re.compile(r"PackageNotFoundError: (?:No package metadata was found for )?"
+                          r"['\"]?([A-Za-z0-9][A-Za-z0-9._-]*)")
+_SITE_FRAME = re.compile(r"(?:site|dist)-packages[/\\]([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _missing_module(error: CollectError) -> str | None:
+    """The module that is missing, when the error is (or wraps) "No module named …"."""
+    if error.type == "ModuleNotFoundError" and error.module:
+        return error.module
+    match = _NO_MODULE_TEXT.search(error.text)
+    return match.group(1) if match else None
+
+
+def distribution_for(module: str, target: Path, env: TargetEnv | None) -> str:
+    """Table of well-known differences > the target environment's metadata > the names the
+    project declares > the import name itself."""
+    dist = known.distribution_for_module(module)
+    if dist:
+        return dist
+    top = module.split(".")[0]
+    if env is not None:
+        found = env.distribution_of(top)
+        if found:
+            return found
+    declared = hints.declarations(target)
+    for guess in (top, f"python-{top}", f"py{top}", f"{top}-python"):
+        if layout.normalize(guess) in declared:
+            return guess.replace("_", "-")
+    return top.replace("_", "-")
+
+
+def _needed_by(error: CollectError, missing: str, env: TargetEnv | None) -> str:
+    """The installed distribution whose code imported the missing module (transitive)."""
+    for match in _SITE_FRAME.finditer(error.text):
+        pkg = match.group(1)
+        if pkg == missing.split(".")[0] or pkg in ("_pytest", "pluggy", "pytest"):
+            continue
+        dist = env.distribution_of(pkg) if env is not None else None
+        return dist or pkg
+    return ""
+
+
+def environment_error(target: Path, error: CollectError) -> bool:
+    """The error is the environment's (a module, a plugin or metadata missing), not a path or
+    config problem: no config change can repair it."""
+    missing = _missing_module(error)
+    if missing and not layout.find_module_roots(target, missing.split(".")[0]):
+        return True
+    return bool(known.missing_plugin(error.text) or _NO_METADATA.search(error.text))
+
+
 def classify(target: Path, result: ProbeResult, interp_command: str, source: str,
-             pytest_version: str | None = None) -> list[Finding]:
+             pytest_version: str | None = None, *, facts: Facts | None = None) -> list[Finding]:
     """One finding per distinct cause among the collection errors."""
+    facts = facts or _facts_for(target, interp_command, source, None, None)
+    env = facts.env
     findings: list[Finding] = []
-    declared = layout.declared_dependencies(target)
     seen: set[str] = set()
+
+    def once(key: str) -> bool:
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for error in result.errors:
-        top = error.top_module
-        if top and error.type in ("ModuleNotFoundError", "ImportError"):
+        plugin = known.missing_plugin(error.text)
+        if plugin:
+            dist, evidence = plugin
+            if once(f"plugin:{dist}"):
+                findings.append(plugin_finding(facts, dist, evidence, error.nodeid))
+            continue
+        metadata = _NO_METADATA.search(error.text)
+        if metadata:
+            name = metadata.group(1)
+            if layout.normalize(name) in layout.project_names(target):
+                if once("project"):
+                    findings.append(Finding(
+                        "project-not-installed",
+                        f"the project under test ({name}) is not installed in "
+                        f"{facts.interp.command}: its own metadata is missing ({error.nodeid})",
+                        hints.for_project(target, facts.interp, env)))
+            elif once(f"dep:{name}"):
+                install = facts.install(name)
+                findings.append(Finding("missing-dependency", f"distribution {name!r} is not "
+                                        f"installed in {facts.interp.command} (needed by "
+                                        f"{error.nodeid})", install.text, install))
+            continue
+        missing = _missing_module(error)
+        top = (missing or error.module or "").split(".")[0] or None
+        if top and (missing or error.type in ("ModuleNotFoundError", "ImportError")):
             roots = layout.find_module_roots(target, top)
-            key = f"{'own' if roots else 'dep'}:{top}"
-            if key in seen:
-                continue
-            seen.add(key)
             if roots:
-                findings.append(Finding("own-package-not-importable",
-                                        f"the project's own package {top!r} (in "
-                                        f"{', '.join(roots)}) is not importable during "
-                                        f"collection ({error.nodeid})",
-                                        "a path problem: set pythonpath in the pytest config"))
-            elif error.type == "ModuleNotFoundError":
-                dist = layout.dist_for_import(top)
-                where = declared.get(layout.normalize(dist))
-                findings.append(Finding("missing-dependency",
-                                        f"third-party module {top!r} is not installed in "
-                                        f"{interp_command} (needed by {error.nodeid})",
-                                        install_hint(dist, where, interp_command, source)))
-            else:
-                findings.append(Finding("import-error", f"{error.nodeid}: {error.last_line()}",
-                                        "fix the import in the code; this is not a config "
-                                        "problem"))
+                if once(f"own:{top}"):
+                    names = layout.project_names(target)
+                    uninstalled = env is not None and env.distributions and names and not any(
+                        env.installed(n) for n in names)
+                    findings.append(Finding("own-package-not-importable",
+                                            f"the project's own package {top!r} (in "
+                                            f"{', '.join(roots)}) is not importable during "
+                                            f"collection ({error.nodeid})",
+                                            "a path problem: set pythonpath in the pytest config"
+                                            + ("; the project is not installed either: "
+                                               + hints.for_project(target, facts.interp, env)
+                                               if uninstalled else "")))
+            elif missing:
+                if once(f"dep:{missing}"):
+                    dist = distribution_for(missing, target, env)
+                    install = facts.install(dist)
+                    via = _needed_by(error, missing, env)
+                    needed = (f"needed by {via}, imported from {error.nodeid}" if via
+                              else f"needed by {error.nodeid}")
+                    findings.append(Finding("missing-dependency",
+                                            f"module {missing!r} (distribution {dist}) is not "
+                                            f"installed in {facts.interp.command} ({needed})",
+                                            install.text, install))
+            elif once(f"import:{error.nodeid}"):
+                dist = env.distribution_of(top) if env is not None else None
+                version = env.version(dist) if env is not None and dist else None
+                findings.append(Finding(
+                    "import-error", f"{error.nodeid}: {error.last_line()}",
+                    f"installed {dist} {version} does not provide it: check the version the "
+                    "project needs" if dist and version else
+                    "fix the import in the code; this is not a config problem"))
         elif error.type == "UsageError" or error.nodeid == "<config>":
             findings.append(Finding("config-error", f"pytest refuses the config: "
                                     f"{error.last_line()}", "see the collect-only output"))
+        elif (module_path := _missing_submodule(target, error.text)) is not None:
+            if once(f"submodule:{module_path}"):
+                findings.append(Finding("submodule-missing",
+                                        f"{error.nodeid}: {error.last_line()}",
+                                        f"{module_path} is a git submodule that is not checked "
+                                        "out; run: git submodule update --init"))
         else:
             findings.append(Finding("collection-error", f"{error.nodeid}: {error.last_line()}",
                                     "fix the test module; this is not a config problem"))
     return findings
 
 
-def install_hint(dist: str, declared_in: str | None, interp_command: str, source: str) -> str:
-    if source == "poetry":
-        return (f"{dist} is declared but not installed; run: poetry install" if declared_in
-                else f"run: poetry add {dist}")
-    pip = f"{interp_command} -m pip install"
-    if declared_in and declared_in.startswith("requirements"):
-        return f"{dist} is declared in {declared_in} but not installed; run: {pip} -r {declared_in}"
-    if declared_in:
-        return f"{dist} is declared in {declared_in} but not installed; run: {pip} -e ."
-    return f"{dist} is not declared anywhere; run: {pip} {dist} (and declare it)"
+_NO_FILE = re.compile(r"(?:FileNotFoundError|No such file or directory)[^'\n]*'([^']+)'")
+
+
+def _missing_submodule(target: Path, text: str) -> str | None:
+    """The git submodule (from .gitmodules) a missing file lies in, when it is not checked out."""
+    try:
+        gitmodules = (target / ".gitmodules").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    paths = re.findall(r"^\s*path\s*=\s*(.+?)\s*$", gitmodules, re.MULTILINE)
+    root = target.resolve()
+    for match in _NO_FILE.finditer(text):
+        missing = Path(match.group(1))
+        missing = missing if missing.is_absolute() else root / missing
+        for rel in paths:
+            folder = root / rel
+            if missing.is_relative_to(folder) and not any(folder.iterdir() if folder.is_dir()
+                                                          else ()):
+                return rel
+    return None
 
 
 def path_candidates(target: Path, discovery: Discovery,
@@ -319,10 +497,28 @@ def path_candidates(target: Path, discovery: Discovery,
     return options
 
 
+def lenient_overrides(discovery: Discovery, pytest_version: tuple[int, ...] | None
+                      ) -> Overrides:
+    """A probe that lists every unknown key even under strict modes: config warnings shown,
+    not raised (``-W default::…`` outranks ``filterwarnings = error``), ``--strict-config`` and
+    ``--strict`` dropped from addopts, ``strict_config``/``strict`` off (pytest >= 9)."""
+    eff = discovery.effective
+    values = eff.values if eff is not None and discovery.inside_target else {}
+    words = as_words(values.get("addopts"))
+    kept = [w for w in words if w not in ("--strict-config", "--strict")]
+    ini: list[tuple[str, str]] = []
+    if kept != words:
+        ini.append(("addopts", _render(kept)))
+    if pytest_version and tuple(pytest_version[:2]) >= (9, 0):
+        ini += [(key, "false") for key in LENIENT_KEYS]
+    return Overrides(ini=tuple(ini), cli=("-W", "default::pytest.PytestConfigWarning"))
+
+
 def search(target: Path, discovery: Discovery, before: ProbeResult, findings: list[Finding],
-           probe: Prober) -> tuple[list[Edit], ProbeResult | None, list[Candidate]]:
+           probe: Prober, *, lenient: ProbeResult | None = None, facts: Facts | None = None
+           ) -> tuple[list[Edit], ProbeResult | None, list[Candidate]]:
     """Evaluate candidate repairs; return (edits, their collect-only result, all tried)."""
-    structural = base_edits(target, discovery, before, findings)
+    structural = base_edits(target, discovery, before, findings, lenient, facts)
     eff = discovery.effective
     values = eff.values if eff is not None and discovery.inside_target else {}
     current_mode = next((w.split("=", 1)[1] for w in
@@ -335,7 +531,7 @@ def search(target: Path, discovery: Discovery, before: ProbeResult, findings: li
 
     tried: list[Candidate] = []
     base = make([], "structural fixes only" if structural else "config as it is", 0)
-    if structural:
+    if structural or discovery.via_overrides:
         base.result = probe(base.overrides)
     else:
         base.result = before
@@ -346,8 +542,11 @@ def search(target: Path, discovery: Discovery, before: ProbeResult, findings: li
     own_errors = [e for e in seen.errors if e.top_module
                   and layout.find_module_roots(target, e.top_module)]
     other_errors = [e for e in seen.errors if e not in own_errors]
-    needs_search = seen.config_failed or bool(own_errors) or (
-        bool(other_errors) and not all(e.type == "ModuleNotFoundError" for e in other_errors))
+    # a missing module, plugin or distribution is the environment's: no path can repair it
+    # and an unknown key under a strict mode is the config's: no path or import mode helps
+    needs_search = bool(own_errors) or any(
+        not environment_error(target, e) and "Unknown config option" not in e.text
+        for e in other_errors)
     if needs_search and seen.score() != (0, 0):
         paths = path_candidates(target, discovery, [*before.errors, *seen.errors])
         modes = [m for m in ("importlib", "prepend") if m != (current_mode or "prepend")]
@@ -373,26 +572,112 @@ def search(target: Path, discovery: Discovery, before: ProbeResult, findings: li
             if best.result.score() == (0, 0):
                 break
     chosen = best.edits
-    return chosen, (best.result if chosen else None), tried
+    changed = bool(chosen) or discovery.via_overrides
+    return chosen, (best.result if changed else None), tried
+
+
+_COMMENT_OR_HEADER = re.compile(r"^\s*(?:[#;].*|\[pytest\]|\[tool:pytest\])?\s*$")
+
+
+def empty_shadowing(discovery: Discovery) -> ConfigSource | None:
+    """The effective config file when it is empty or header-only (comments aside) and hides a
+    lower-ranked file in the same folder that holds settings: pytest uses the empty one."""
+    eff = discovery.effective
+    if (eff is None or not discovery.inside_target or eff.kind not in ("pytest.ini", "pytest.toml")
+            or eff.values or eff.headerless or not discovery.shadowed
+            or not discovery.shadowed[0].values):
+        return None
+    try:
+        text = eff.path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if eff.kind == "pytest.toml":
+        lines_ok = all(re.match(r"^\s*(?:#.*|\[pytest\])?\s*$", ln) for ln in text.splitlines())
+    else:
+        lines_ok = all(_COMMENT_OR_HEADER.match(ln) for ln in text.splitlines())
+    return eff if lines_ok else None
+
+
+def parent_config_finding(target: Path, discovery: Discovery, before: ProbeResult
+                          ) -> Finding | None:
+    """A config file in a parent folder makes pytest's rootdir lie above the target."""
+    eff = discovery.effective
+    rootdir = Path(before.rootdir) if before.rootdir else (eff.path.parent if eff else None)
+    if eff is None or discovery.inside_target or rootdir is None:
+        return None
+    try:
+        above = target.resolve().is_relative_to(rootdir.resolve()) and \
+            rootdir.resolve() != target.resolve()
+    except OSError:
+        above = False
+    if not above:
+        return None
+    testpaths = as_words(eff.values.get("testpaths"))
+    hides = ""
+    if testpaths and not any((rootdir / p).resolve().is_relative_to(target.resolve())
+                             or target.resolve().is_relative_to((rootdir / p).resolve())
+                             for p in testpaths):
+        hides = f"; its testpaths ({' '.join(testpaths)}) lie outside the target"
+    if before.collected == 0:
+        hides += "; pytest collects no test of the target"
+    return Finding("parent-config",
+                   f"{eff.path} in a parent folder is the config pytest uses: the rootdir is "
+                   f"{rootdir}, above the target{hides}",
+                   "give the target its own pytest config (a pytest.ini with a [pytest] "
+                   "header is enough) so pytest stops there, or run pytest from that folder")
 
 
 def diagnose(target: Path, discovery: Discovery, before: ProbeResult, probe: Prober, *,
-             interp_command: str, interp_source: str) -> Diagnosis:
+             interp_command: str, interp_source: str, interp: Interpreter | None = None,
+             env: TargetEnv | None = None) -> Diagnosis:
+    facts = _facts_for(target, interp_command, interp_source, interp, env)
     findings = static_findings(target, discovery)
-    headerless = discovery.effective is not None and discovery.effective.headerless
-    findings += [f for f in classify(target, before, interp_command, interp_source)
-                 if not (headerless and f.kind == "config-error")]  # explained by the header
-    edits, after, tried = search(target, discovery, before, findings, probe)
+    delete: list[str] = []
+    work = discovery
+    current = before
+    empty = empty_shadowing(discovery)
+    if empty is not None:
+        hidden = discovery.shadowed[0]
+        keys = ", ".join(sorted(hidden.values))
+        findings = [f for f in findings if f.kind != "shadowed-config"
+                    or not f.message.startswith(hidden.label())]
+        findings.append(Finding("empty-shadowing-config",
+                                f"{empty.name} holds no settings but pytest reads it, so "
+                                f"{hidden.label()} is ignored ({keys})",
+                                f"{empty.name} is deleted: pytest then reads {hidden.label()}"))
+        delete.append(empty.name)
+        from .config import Discovery as _Discovery
+
+        work = _Discovery(target, hidden, discovery.shadowed[1:], discovery.native_toml,
+                          via_overrides=True)
+        current = probe(overrides_for(target, work, []))
+    parent = parent_config_finding(target, discovery, before)
+    if parent is not None:
+        findings.append(parent)
+    headerless = work.effective is not None and work.effective.headerless
+    lenient = None
+    if current.config_failed and work.inside_target and not headerless:
+        lenient = probe(lenient_overrides(work, facts.interp.pytest_tuple))
+    first = classify(target, current, interp_command, interp_source, facts=facts)
+    explained = lenient is not None and bool(lenient.unknown_keys)
+    findings += [f for f in first
+                 if not ((headerless or explained) and f.kind == "config-error")]
+    edits, after, tried = search(target, work, current, findings, probe, lenient=lenient,
+                                 facts=facts)
     # errors that only show once the structural fixes apply, and what is left after the repair
-    known = {(f.kind, f.message) for f in findings}
+    reported = {(f.kind, f.message) for f in findings}
+    plugins = {f.install.dist for f in findings if f.kind == "missing-plugin" and f.install}
     for later in (tried[0].result, after):
-        if later is None or later is before:
+        if later is None or later is current:
             continue
-        for finding in classify(target, later, interp_command, interp_source):
-            if (finding.kind, finding.message) not in known:
-                known.add((finding.kind, finding.message))
+        for finding in classify(target, later, interp_command, interp_source, facts=facts):
+            if finding.kind == "missing-plugin" and finding.install and \
+                    finding.install.dist in plugins:
+                continue
+            if (finding.kind, finding.message) not in reported:
+                reported.add((finding.kind, finding.message))
                 findings.append(finding)
-    return Diagnosis(findings, edits, before, after, tried)
+    return Diagnosis(findings, edits, before, after, tried, work, delete)
 
 
 def edit_target(target: Path, discovery: Discovery) -> tuple[str, str, str | None]:

@@ -63,8 +63,51 @@ def package_roots(target: Path) -> dict[str, list[str]]:
     return {k: sorted(set(v)) for k, v in sorted(roots.items())}
 
 
+def _has_python(folder: Path, depth: int = 0) -> bool:
+    """Python code somewhere below ``folder`` (a few levels deep), virtualenvs excluded."""
+    for entry in _children(folder):
+        if entry.is_file() and entry.name.endswith(".py"):
+            return True
+        if (depth < MAX_DEPTH and entry.is_dir(follow_symlinks=False)
+                and not entry.name.startswith(".") and entry.name not in PRUNED_DIRS
+                and not is_virtualenv(Path(entry.path))
+                and _has_python(Path(entry.path), depth + 1)):
+            return True
+    return False
+
+
+def is_namespace_package(folder: Path) -> bool:
+    """A PEP 420 namespace package: a folder with a Python name, no ``__init__.py``, that holds
+    Python code (modules or packages) below it."""
+    return (folder.is_dir() and not folder.is_symlink() and folder.name.isidentifier()
+            and folder.name not in PRUNED_DIRS and not (folder / "__init__.py").is_file()
+            and not is_virtualenv(folder) and _has_python(folder))
+
+
+def _namespace_roots(target: Path, top: str) -> list[str]:
+    """Folders (relative) holding a namespace package named ``top``, walked like
+    ``package_roots`` (not inside a regular package: there ``top`` would be a subpackage)."""
+    found: list[str] = []
+    queue = [(target, 0)]
+    while queue:
+        folder, depth = queue.pop(0)
+        if (folder / "__init__.py").is_file():
+            continue
+        if is_namespace_package(folder / top):
+            found.append("." if folder == target else str(folder.relative_to(target)))
+        if depth + 1 >= MAX_DEPTH:
+            continue
+        for entry in _children(folder):
+            if (entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".")
+                    and entry.name not in PRUNED_DIRS and not is_virtualenv(Path(entry.path))):
+                queue.append((Path(entry.path), depth + 1))
+    return found
+
+
 def find_module_roots(target: Path, top: str) -> list[str]:
-    """Folders (relative) from which ``import <top>`` would find the target's own code."""
+    """Folders (relative) from which ``import <top>`` would find the target's own code: a
+    regular package, a plain module, or a PEP 420 namespace package (a folder of the target
+    with that name is the project's code, whatever PyPI holds under the same name)."""
     found = []
     for root, names in package_roots(target).items():
         if top in names:
@@ -74,88 +117,87 @@ def find_module_roots(target: Path, top: str) -> list[str]:
         for candidate in (target, target / "src", target / "tests", target / "test"):
             if (candidate / f"{top}.py").is_file() or (candidate / top / "__init__.py").is_file():
                 found.append("." if candidate == target else candidate.name)
+    if not found and top.isidentifier():
+        found = _namespace_roots(target, top)
     return found
 
 
-def top_level_packages(target: Path, settings: dict[str, Any] | None = None) -> list[str]:
-    """The packages the smoke test imports: configured, else from the layout."""
+def project_names(target: Path) -> set[str]:
+    """The project's own name(s), normalized, from pyproject.toml / setup.cfg."""
+    names: set[str] = set()
+    try:
+        data = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = {}
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    tool = data.get("tool") if isinstance(data.get("tool"), dict) else {}
+    poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else {}
+    for name in (project.get("name"), poetry.get("name")):
+        if isinstance(name, str):
+            names.add(normalize(name))
+    cfg = configparser.ConfigParser()
+    try:
+        cfg.read(target / "setup.cfg", encoding="utf-8")
+        name = cfg.get("metadata", "name", fallback="")
+    except configparser.Error:
+        name = ""
+    if name:
+        names.add(normalize(name))
+    return names
+
+
+def _packages_in(folder: Path, *, namespaces: bool, skip: frozenset[str] = frozenset()
+                 ) -> list[str]:
+    """Importable package names directly in ``folder`` (an entry of the import path): regular
+    packages, and for a namespace package the regular packages inside it (``acme.core``)."""
+    names: list[str] = []
+    for entry in _children(folder):
+        name = entry.name
+        if (not entry.is_dir(follow_symlinks=False) or name.startswith(".") or not
+                name.isidentifier() or name in PRUNED_DIRS or name in TEST_DIR_NAMES
+                or name in skip):
+            continue
+        path = Path(entry.path)
+        if (path / "__init__.py").is_file():
+            names.append(name)
+        elif namespaces and is_namespace_package(path):
+            names += [f"{name}.{sub}" for sub in _packages_in(path, namespaces=False)]
+    return names
+
+
+def top_level_packages(target: Path, settings: dict[str, Any] | None = None,
+                       pythonpath: list[str] | None = None) -> list[str]:
+    """The packages the smoke test imports: configured, else the packages that are top level on
+    the import path the tests see: the target folder, ``src/`` and the ``pythonpath`` entries.
+    A package folder nested under a plain folder is not importable by its name, so it is not
+    imported; a namespace package is imported through the regular packages inside it. At the
+    target's root a namespace folder counts only when it carries the project's name."""
     configured = (settings or {}).get("smoke_packages") or (settings or {}).get("packages")
     if configured:
         return [str(p) for p in configured]
+    roots = ["."] + (["src"] if (target / "src").is_dir() else []) + list(pythonpath or [])
+    own = project_names(target)
     names: list[str] = []
-    for root, pkgs in package_roots(target).items():
-        for name in pkgs:
-            if root == "." and name in _ROOT_MODULES_SKIPPED:
-                continue
+    seen_roots: set[Path] = set()
+    for root in roots:
+        folder = (target / root).resolve()
+        if folder in seen_roots or not folder.is_dir():
+            continue
+        seen_roots.add(folder)
+        at_root = folder == target.resolve()
+        found = _packages_in(folder, namespaces=not at_root,
+                             skip=_ROOT_MODULES_SKIPPED if at_root else frozenset())
+        if at_root:
+            found += [f"{entry.name}.{sub}" for entry in _children(folder)
+                      if entry.is_dir(follow_symlinks=False) and normalize(entry.name) in own
+                      and is_namespace_package(Path(entry.path))
+                      for sub in _packages_in(Path(entry.path), namespaces=False)]
+        for name in found:
             if name not in names:
                 names.append(name)
     return names
 
 
-# ---- declared dependencies ----------------------------------------------------------------
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-# Import names whose distribution is named differently (the common ML / web ones).
-DIST_FOR_IMPORT = {
-    "sklearn": "scikit-learn", "yaml": "PyYAML", "cv2": "opencv-python", "PIL": "Pillow",
-    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "dotenv": "python-dotenv",
-    "jwt": "PyJWT", "jose": "python-jose", "google": "google-api-core", "attr": "attrs",
-    "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient", "Crypto": "pycryptodome",
-    "skimage": "scikit-image", "magic": "python-magic", "multipart": "python-multipart",
-    "docx": "python-docx", "serial": "pyserial", "git": "GitPython", "zmq": "pyzmq",
-    "OpenSSL": "pyOpenSSL", "sentence_transformers": "sentence-transformers",
-}
-
-
 def normalize(name: str) -> str:
+    """A distribution name as PEP 503 compares it."""
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def dist_for_import(module: str) -> str:
-    return DIST_FOR_IMPORT.get(module, module.replace("_", "-"))
-
-
-def declared_dependencies(target: Path) -> dict[str, str]:
-    """normalized distribution name -> where it is declared (file name)."""
-    found: dict[str, str] = {}
-    try:
-        data = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8-sig"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        data = {}
-    project = data.get("project", {}) if isinstance(data.get("project"), dict) else {}
-    reqs = list(project.get("dependencies", []) or [])
-    for extra in (project.get("optional-dependencies", {}) or {}).values():
-        reqs += list(extra or [])
-    for req in reqs:
-        match = _REQ_NAME.match(str(req))
-        if match:
-            found.setdefault(normalize(match.group(1)), "pyproject.toml")
-    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
-    for group in [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {}),
-                  *[g.get("dependencies", {}) for g in poetry.get("group", {}).values()
-                    if isinstance(g, dict)]]:
-        for name in (group or {}):
-            if name != "python":
-                found.setdefault(normalize(name), "pyproject.toml")
-    for req_file in sorted(target.glob("requirements*.txt")):
-        try:
-            lines = req_file.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            if line.strip().startswith(("#", "-")):
-                continue
-            match = _REQ_NAME.match(line)
-            if match:
-                found.setdefault(normalize(match.group(1)), req_file.name)
-    cfg = configparser.ConfigParser()
-    try:
-        cfg.read(target / "setup.cfg", encoding="utf-8")
-        install = cfg.get("options", "install_requires", fallback="")
-    except configparser.Error:
-        install = ""
-    for line in install.splitlines():
-        match = _REQ_NAME.match(line)
-        if match:
-            found.setdefault(normalize(match.group(1)), "setup.cfg")
-    return found

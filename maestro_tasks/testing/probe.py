@@ -64,7 +64,8 @@ def pytest_configure(config):
     _state["rootdir"] = str(config.rootpath)
     _state["inifile"] = str(config.inipath) if config.inipath else None
     try:
-        _state["known_keys"] = sorted(config._parser._inidict)
+        _state["known_keys"] = sorted({*config._parser._inidict,
+                                       *getattr(config._parser, "_ini_aliases", {})})
     except Exception:
         pass
 

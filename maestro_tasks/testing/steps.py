@@ -17,7 +17,8 @@ from ..engine import (
 from ..engine.state import STATE_DIR, utc_now_iso
 from ..engine.target import split_command
 from . import (
-    caches, config, diagnose, interpreter, layout, probe, report, smoke, stats, suite,
+    caches, config, diagnose, hints, interpreter, layout, probe, report, smoke, stats, suite,
+    targetenv,
 )
 
 CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
@@ -44,9 +45,11 @@ def get_interpreter(ctx: Context) -> interpreter.Interpreter:
         ctx.cache["testing.interp"] = interpreter.inspect(chosen, ctx.target)
     interp = ctx.cache["testing.interp"]
     if not interp.pytest_version:
+        # what the project declares (its test extra, group, requirements file) is installed
+        # into the project's own environment, not pytest alone into ours
+        hint = hints.for_distribution("pytest", ctx.target, interp, get_env(ctx, interp))
         raise StepFailed(f"pytest is not installed in {interp.command}",
-                         hint=f"run: {interp.command} -m pip install pytest "
-                              "(or pass --python with the project's interpreter)")
+                         hint=hint.text + " (or pass --python with the project's interpreter)")
     return interp
 
 
@@ -56,6 +59,24 @@ def _recorded_python(ctx: Context) -> list[str] | None:
     if isinstance(argv, list) and argv and all(isinstance(w, str) for w in argv):
         return argv
     return None
+
+
+def get_env(ctx: Context, interp: interpreter.Interpreter) -> targetenv.TargetEnv:
+    """The target environment's installed distributions (its own metadata), read once."""
+    if "testing.env" not in ctx.cache:
+        ctx.cache["testing.env"] = targetenv.inspect_env(interp, ctx.target)
+    return ctx.cache["testing.env"]
+
+
+INSTALL_KINDS = ("missing-dependency", "missing-plugin", "project-not-installed")
+
+
+def install_hints(findings: list[diagnose.Finding]) -> str:
+    """One hint per install command (several modules of one group: one command), no repeats."""
+    with_command = [f.install for f in findings if f.install is not None]
+    others = [f.hint for f in findings if f.install is None]
+    parts = ([hints.combine(with_command)] if with_command else []) + others
+    return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
 def _config_fingerprint(ctx: Context) -> str:
@@ -181,24 +202,36 @@ class ConfigStep(BaseStep):
         discovery = config.discover(ctx.target, interp.pytest_tuple)
         before = run(probe.Overrides())
         diag = diagnose.diagnose(ctx.target, discovery, before, run,
-                                 interp_command=interp.command, interp_source=interp.source)
+                                 interp_command=interp.command, interp_source=interp.source,
+                                 interp=interp, env=get_env(ctx, interp))
         if self._first is None:  # the re-plan after apply must not hide what was found
             self._first = (discovery, diag)
             ctx.cache["testing.findings"] = diag.findings
+        changes = [Change(rel, "delete", f"delete {rel} (empty, it hides "
+                          f"{diag.discovery.effective.label()})")
+                   for rel in diag.delete if diag.discovery and diag.discovery.effective]
         if not diag.edits:
-            return []
-        rel, kind, section = diagnose.edit_target(ctx.target, discovery)
+            return changes
+        rel, kind, section = diagnose.edit_target(ctx.target, diag.discovery or discovery)
         old = (ctx.read_bytes(rel) or b"").decode("utf-8-sig")
         new = config.apply_edits(old, kind, section, diag.edits)
         if new == old:
-            return []
+            return changes
         what = "; ".join(e.describe() for e in diag.edits)
-        return [Change(rel, "write", f"{rel}: {what}", content=new.encode("utf-8"))]
+        return changes + [Change(rel, "write", f"{rel}: {what}", content=new.encode("utf-8"))]
+
+    def apply(self, ctx: Context, changes: list[Change]) -> None:
+        for change in changes:
+            if change.action == "delete":
+                ctx.backup(change.path)  # a config file, unlike a cache: kept in the backup
+        ctx.apply_changes(changes)
 
     def verify(self, ctx: Context) -> list[Criterion]:
         interp = get_interpreter(ctx)
         now = _prober(ctx, interp)(probe.Overrides())
         discovery, diag = self._first
+        if diag.delete and diag.discovery is not None and not ctx.check:
+            discovery = diag.discovery  # the empty file that hid it is gone
         result = _result(ctx)
         eff = discovery.effective
         result.data.update(
@@ -230,9 +263,9 @@ class ConfigStep(BaseStep):
                                       f"{cand.result.error_count} collection error(s)"
                                       + (", pytest stopped before collecting"
                                          if cand.result.config_failed else ""))
-        missing = [f for f in diag.findings if f.kind == "missing-dependency"]
-        if missing and now.error_count:
-            result.hint = "; ".join(f.hint for f in missing)
+        missing = [f for f in diag.findings if f.kind in INSTALL_KINDS]
+        if missing and (now.error_count or now.config_failed or now.unknown_keys):
+            result.hint = install_hints(missing)
         if not result.summary:
             shadow = (f"; shadowed: {', '.join(s.label() for s in discovery.shadowed)}"
                       if discovery.shadowed else "")
@@ -269,12 +302,12 @@ class SmokeStep(BaseStep):
     def verify(self, ctx: Context) -> list[Criterion]:
         interp = get_interpreter(ctx)
         result = _result(ctx)
-        packages = layout.top_level_packages(ctx.target, ctx.settings)
+        pythonpath = _effective_pythonpath(ctx, interp)
+        packages = layout.top_level_packages(ctx.target, ctx.settings, pythonpath)
         if not packages:
             result.summary = "no top-level packages found"
             return [Criterion("top-level packages import", None, "no packages found")]
-        results = smoke.smoke_imports(interp, ctx.target, packages,
-                                      _effective_pythonpath(ctx, interp))
+        results = smoke.smoke_imports(interp, ctx.target, packages, pythonpath)
         failed = [r for r in results if not r.ok]
         for r in failed:
             result.details.append(f"import {r.package} failed:")
@@ -326,7 +359,8 @@ class SuiteStep(BaseStep):
         tracked = ctx.cache.get("testing.tracked") or set()
         left = caches.find_caches(ctx.target, CacheStep()._prune(ctx), tracked=tracked)
         ctx.write_output(f"{STATE_DIR}/{CacheStep.SNAPSHOT}", caches.dump_snapshot(left))
-        hints = [f.hint for f in self._findings(ctx) if f.kind == "missing-dependency"]
+        hints = list(dict.fromkeys(f.hint for f in self._findings(ctx)
+                                   if f.kind in INSTALL_KINDS))
         info = report.RunInfo(
             date=utc_now_iso(), interpreter=interp.executable or interp.command,
             interpreter_source=interp.source, python_version=interp.python_version,

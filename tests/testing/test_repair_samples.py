@@ -22,9 +22,9 @@ EXPECTED = {
     "src_layout_ini": ("pytest.ini", set(), {"pythonpath = src"}),
     "flat_pyproject": ("pyproject.toml", set(), {'pythonpath = ["."]'}),
     "tox_ini": ("tox.ini", {"testpaths = unit_tests"}, {"testpaths = tests", "pythonpath = src"}),
+    # the dead import-mode key is deleted (pytest ignored it), not turned into importlib mode
     "setup_cfg": ("setup.cfg", {"import-mode = importlib", "python-files = check_*.py"},
-                  {"python_files = check_*.py", "addopts = --import-mode=importlib",
-                   "pythonpath = lib"}),
+                  {"python_files = check_*.py", "pythonpath = lib"}),
     "headerless_ini": ("pytest.ini", set(), {"[pytest]"}),
 }
 
