@@ -113,3 +113,17 @@ def group(findings: Findings, template: dict[str, rules.Rule]) -> list[Group]:
         if g.rule.kind == "base64" and any(o.how == "url" for o in g.occurrences):
             g.rule = rules.Rule("base64url", g.rule.length)  # "+" and "/" break a URL
     return groups
+
+
+def protected_names(an) -> set[str]:
+    """The names this run prints that a short weak secret may stand inside (``password:32``,
+    ``services.db.environment.POSTGRES_PASSWORD``, file names): the masker never rewrites a
+    part of them (``Masker.protect``)."""
+    out = {str(g.rule) for g in an.groups} | {str(r) for r in an.secret_vars.values()}
+    out |= {str(r) for r in an.template.values()}
+    out |= {g.name for g in an.groups} | set(an.secret_vars) | set(an.compose_files)
+    for g in an.groups:
+        out.update(g.used_by)
+        out.update(o.key for o in g.occurrences)
+    out.update(an.findings.refs)
+    return out

@@ -19,6 +19,7 @@ from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
 from . import compare, core, detect, envfile, example, gitignore, rules, yamlsrc
+from .group import protected_names as group_names
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -66,6 +67,7 @@ def analysis(ctx: Context) -> core.Analysis:
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
             _validate_with_compose(ctx, computed)
+            ctx.masker.protect(*group_names(computed))
             ctx.cache[CACHE_KEY] = computed
     an = ctx.cache[CACHE_KEY]
     if an is None:
