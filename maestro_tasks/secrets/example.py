@@ -180,3 +180,14 @@ def content(old: bytes | None, an, found, template) -> bytes | None:
         plain.setdefault(var, default)
     merged = merge(text, list(found.refs), secret, plain, live_values(an))
     return old if old is None and not merged else merged.encode("utf-8")
+
+
+def project_variables(env, read) -> dict[str, str | None]:
+    """The target's own variable names and values: .env.example, then .env (its values win).
+    Names users recognise are taken from here (``group.group``)."""
+    from .envfile import parse_env
+
+    name = ".env.example"
+    out: dict[str, str | None] = dict(parse_env(name, read(name)).values)
+    out.update(env.values)
+    return out

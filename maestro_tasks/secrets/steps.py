@@ -19,7 +19,7 @@ from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
 from . import compare, core, detect, envfile, example, gitignore, rules, yamlsrc
-from .group import protected_names as group_names
+from .group import protected_names as group_names, shared_notes
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -267,6 +267,7 @@ class ComposeStep(_SecretsStep):
                              ", ".join(dict.fromkeys(an.findings.refs.get(var, [])))))
         ctx.current.data.update(variables=len(an.groups), hardcoded=len(an.findings.occurrences),
                                 files=an.compose_files)
+        ctx.current.data["shared_values"] = shared_notes(an.groups)
         if rows:
             w = [max(len(r[i]) for r in rows + [("VARIABLE", "VALUE", "RULE", "SOURCE", "")])
                  for i in range(4)]
@@ -275,6 +276,7 @@ class ComposeStep(_SecretsStep):
             for r in rows:
                 ctx.current.details.append(
                     f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]:<{w[3]}}  {r[4]}")
+        ctx.current.details.extend(ctx.current.data["shared_values"])
         if ctx.options.get("show_secrets"):
             self._show(ctx, an)
 
