@@ -20,6 +20,7 @@ from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipp
 from ..engine.fsio import scratch_dir
 from . import compare, core, detect, envfile, example, gitignore, rules, yamlsrc
 from .group import protected_names as group_names, shared_notes
+from .inventory import TrackedCredentialsStep
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -393,4 +394,4 @@ class ExampleStep(_SecretsStep):
 
 
 def steps(ctx: Context) -> list[BaseStep]:
-    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep()]
+    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep(), TrackedCredentialsStep()]
