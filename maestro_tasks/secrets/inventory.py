@@ -5,9 +5,11 @@ elsewhere too. This module lists them, read-only, each with ``file:line``:
 - other compose files and their backups (``docker-compose.prod.yml``, ``compose.yaml.bak``):
   the same detection as the fixed files (``detect.find``);
 - env files (``.env``, ``*.env``, ``.env.*``): a secret-named key with a real value (not empty,
-  a placeholder, a number, a boolean, a reference, a path or a rule such as ``password:32``),
-  and any password inside a URL;
-- Kubernetes ``Secret`` manifests: every non-empty ``data`` / ``stringData`` entry;
+  a number, a boolean, a reference, a path or a rule such as ``password:32``; in an example
+  file not a placeholder either: in a live file ``changeme`` is the password in use), and any
+  password inside a URL;
+- Kubernetes ``Secret`` manifests: every non-empty ``data`` / ``stringData`` entry; other
+  YAML files: ``key: value`` lines judged as env lines;
 - compose ``secrets:`` files (``file: ./db_password.txt``) that are tracked and not empty.
 The values are registered with the masker and shown only masked. Nothing here changes a file:
 moving a committed credential out of git (and rotating it: history keeps it) is the user's call.
@@ -73,27 +75,64 @@ def kind_of(rel: str) -> str | None:
     return None
 
 
-def credential_value(key: str | None, value: str | None) -> bool:
+_EXAMPLE_NAME = re.compile(r"example|sample|template|tmpl|dist|default", re.I)
+
+
+def is_example_file(rel: str) -> bool:
+    """A file of examples (``.env.example``, ``config.sample.yml``): there a placeholder is a
+    placeholder. In a live file (``.env``, ``docker.env``) a value is the value in use, so
+    ``changeme`` there is a (weak) credential."""
+    return bool(_EXAMPLE_NAME.search(posixpath.basename(rel)))
+
+
+def credential_value(key: str | None, value: str | None, example: bool = True) -> bool:
     """A real credential in an env-style ``key=value`` (see the module docstring)."""
     if not value or not key or not rules.is_secret_key(key):
         return False
     v = value.strip()
-    return not (rules.plain_value(v) or rules.is_placeholder(v) or _RULE_VALUE.fullmatch(v))
+    if not v or rules.plain_value(v) or _RULE_VALUE.fullmatch(v):
+        return False
+    return not (example and rules.is_placeholder(v))
 
 
-def scan_env(rel: str, text: str) -> list[Credential]:
+def url_passwords(value: str, example: bool) -> list[str]:
+    """Every password inside a ``scheme://user:password@host`` of ``value`` (a reference is
+    not one; in an example file neither is a placeholder)."""
+    from ..credentials import URL
+
+    return [m.group("pw") for m in URL.finditer(value)
+            if m.group("pw") and "$" not in m.group("pw")
+            and not (example and rules.is_placeholder(m.group("pw")))]
+
+
+def scan_env(rel: str, text: str, kind: str = "env") -> list[Credential]:
     from .example import lines
 
+    example = is_example_file(rel)
     out = []
     for ln in lines(text):
         if not ln.key or not ln.value:
             continue
-        if credential_value(ln.key, ln.value):
-            out.append(Credential(rel, ln.line, ln.key, "env", ln.value))
+        if credential_value(ln.key, ln.value, example):
+            out.append(Credential(rel, ln.line, ln.key, kind, ln.value))
             continue
-        for a, b in rules.url_password_spans(ln.value):
-            out.append(Credential(rel, ln.line, ln.key, "env", ln.value[a:b]))
+        out.extend(Credential(rel, ln.line, ln.key, kind, pw)
+                   for pw in url_passwords(ln.value, example))
     return out
+
+
+_YAML_PAIR = re.compile(r"(?m)^([ \t]*(?:-[ \t]+)?)([A-Za-z_][\w.\-]*)[ \t]*:[ \t]+(?=\S)(?!#)")
+
+
+def scan_yaml_lines(rel: str, data: bytes, kind: str) -> list[Credential]:
+    """``key: value`` lines of a YAML file, judged as env lines (comments skipped)."""
+    text = data.decode("utf-8", "replace")
+    env_like = _YAML_PAIR.sub(lambda m: m.group(2) + "=", text)
+    # A line python-dotenv cannot read is skipped, not an error: this is a read-only survey.
+    kept = []
+    for line in env_like.splitlines():
+        kept.append(line if re.match(r"[A-Za-z_][\w.\-]*=", line) else "")
+    return scan_env(rel, "\n".join(kept) + "\n", kind)
 
 
 def scan_compose(rel: str, data: bytes) -> list[Credential]:
@@ -101,12 +140,11 @@ def scan_compose(rel: str, data: bytes) -> list[Credential]:
         doc = yamlsrc.parse(rel, data)
     except InputError:
         # A backup or a fragment compose cannot read: judged line by line as KEY: value.
-        text = data.decode("utf-8", "replace")
-        env_like = re.sub(r"(?m)^(\s*-?\s*)([A-Za-z_][\w.\-]*)\s*:\s+", r"\2=", text)
-        return [Credential(rel, c.line, c.key, "compose", c.value) for c in scan_env(rel, env_like)]
+        return scan_yaml_lines(rel, data, "compose")
     found = detect.find([doc])
     return [Credential(rel, o.line, o.key, "compose", o.literal)
-            for o in found.occurrences if o.literal and not rules.is_placeholder(o.literal)]
+            for o in found.occurrences
+            if o.literal and not (is_example_file(rel) and rules.is_placeholder(o.literal))]
 
 
 def _mapping(node) -> dict[str, tuple]:
@@ -142,7 +180,7 @@ def scan_kubernetes(rel: str, data: bytes) -> list[Credential]:
                         value = base64.b64decode(value, validate=False).decode("utf-8")
                     except (binascii.Error, ValueError, UnicodeDecodeError):
                         value = node.value
-                if value.strip() and not rules.is_placeholder(value):
+                if value.strip() and not (is_example_file(rel) and rules.is_placeholder(value)):
                     out.append(Credential(rel, node.start_mark.line + 1, f"{section}.{key}",
                                           "kubernetes-secret", value.strip()))
     return out
@@ -184,12 +222,10 @@ def scan(target: Path, tracked: list[str], fixed: set[str],
             data = path.read_bytes()
         except OSError:
             continue
-        if kind == "yaml" and not _K8S_SECRET.search(data):
-            continue
         scanned += 1
         if kind == "secrets-file":
             value = data.decode("utf-8", "replace").strip()
-            if value and not rules.is_placeholder(value):
+            if value and not (is_example_file(rel) and rules.is_placeholder(value)):
                 found.append(Credential(rel, 1, posixpath.basename(rel), kind, value))
         elif kind == "env":
             found.extend(scan_env(rel, data.decode("utf-8", "replace")))
@@ -197,12 +233,14 @@ def scan(target: Path, tracked: list[str], fixed: set[str],
             found.extend(scan_compose(rel, data))
             found.extend(scan_kubernetes(rel, data))
         else:
-            found.extend(scan_kubernetes(rel, data))
+            k8s = scan_kubernetes(rel, data)
+            found.extend(k8s or scan_yaml_lines(rel, data, "yaml"))
     return found, scanned
 
 
 CRITERION = "no credential in tracked files"
-SCOPE = "other compose files and backups, *.env files, Kubernetes Secrets, compose secrets: files"
+SCOPE = ("other compose files and backups, *.env files, Kubernetes Secrets and other YAML, "
+         "compose secrets: files")
 
 
 class TrackedCredentialsStep(BaseStep):

@@ -26,6 +26,7 @@ FILES = {"docker-compose.yml": COMPOSE, "docker-compose.prod.yml": PROD,
          "k8s/deploy.yaml": "kind: Deployment\nspec: {}\n", "notes.txt": "password=abc12345\n"}
 EXPECTED = [
     ("config/docker.env", 2, "POSTGRES_PASSWORD", "env"),
+    ("config/docker.env", 4, "API_KEY", "env"),  # "changeme" is the key in use in a live file
     ("config/docker.env", 5, "DATABASE_URL", "env"),
     ("docker-compose.prod.yml", 4, "POSTGRES_PASSWORD", "compose"),
     ("docker-compose.yml.bak", 4, "POSTGRES_PASSWORD", "compose"),
@@ -94,3 +95,16 @@ def test_the_metric_and_the_report_say_what_they_count(make_target):
     assert f"{len(EXPECTED)} credentials in other git-tracked files" in text
     assert TRACKED_LABEL in text
     assert "credentials in other git-tracked files (other compose files" in text  # a blocker
+
+
+def test_placeholders_count_in_live_files_only_and_yaml_lines_are_read(tmp_path):
+    (tmp_path / "prod.env").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://u:u@db/x\n")
+    (tmp_path / ".env.sample").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://u:u@db/x\n")
+    (tmp_path / "config.yml").write_text("db:\n  password: \"hunter22\"\n  # password: nope123\n"
+                                         "  token: ${TOKEN}\n  port: 5432\n")
+    found, scanned = inventory.scan(tmp_path, ["prod.env", ".env.sample", "config.yml"], set())
+    assert scanned == 3
+    assert [(c.path, c.line, c.key) for c in found] == [
+        ("prod.env", 1, "POSTGRES_PASSWORD"), ("prod.env", 2, "URL"),  # the values in use
+        (".env.sample", 2, "URL"),                                     # a URL password
+        ("config.yml", 2, "password")]
