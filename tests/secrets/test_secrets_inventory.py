@@ -98,8 +98,8 @@ def test_the_metric_and_the_report_say_what_they_count(make_target):
 
 
 def test_placeholders_count_in_live_files_only_and_yaml_lines_are_read(tmp_path):
-    (tmp_path / "prod.env").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://u:u@db/x\n")
-    (tmp_path / ".env.sample").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://u:u@db/x\n")
+    (tmp_path / "prod.env").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://app:app@db/x\n")
+    (tmp_path / ".env.sample").write_text("POSTGRES_PASSWORD=changeme\nURL=postgresql://app:app@db/x\n")
     (tmp_path / "config.yml").write_text("db:\n  password: \"hunter22\"\n  # password: nope123\n"
                                          "  token: ${TOKEN}\n  port: 5432\n")
     found, scanned = inventory.scan(tmp_path, ["prod.env", ".env.sample", "config.yml"], set())
