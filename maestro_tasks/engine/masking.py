@@ -28,6 +28,8 @@ _GLUE = r"\-./"
 _LEFT = rf"(?<![{_WORD}])(?<![{_WORD}][{_GLUE}])"
 _RIGHT = rf"(?![{_WORD}])(?![{_GLUE}][{_WORD}])"
 _SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NAME_RUN = re.compile(r"[A-Za-z0-9_.\-/:@~]+")
+_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
 def machine_made(value: str) -> bool:
@@ -59,6 +61,7 @@ class Masker:
         self._anywhere: set[str] = set()
         self._fragments: set[str] = set()
         self._protected: set[str] = set()
+        self._longest = 0
         self._patterns: dict[tuple[frozenset[str], frozenset[str]], re.Pattern[str]] = {}
         self.add(*values)
 
@@ -72,8 +75,12 @@ class Masker:
                                 for i in range(len(v) - _FRAGMENT + 1)}
 
     def protect(self, *names: str) -> None:
-        """Names the masker never rewrites a part of (see the class docstring)."""
-        self._protected |= {n for n in names if isinstance(n, str) and len(n) >= 3}
+        """Names the masker never rewrites a part of (see the class docstring). A name is one
+        token: letters, digits and ``_ . - / : @ ~``."""
+        for n in names:
+            if isinstance(n, str) and len(n) >= 3 and _NAME_RUN.fullmatch(n):
+                self._protected.add(n)
+                self._longest = max(self._longest, len(n))
 
     @property
     def values(self) -> frozenset[str]:
@@ -95,12 +102,23 @@ class Masker:
         return pattern
 
     def _protected_spans(self, text: str) -> list[tuple[int, int]]:
-        present = [p for p in self._protected if p in text]
-        if not present:
+        """Where protected names stand in ``text`` as whole tokens: every piece of a run of
+        name characters that starts and ends at a word boundary is looked up in the set, so
+        the cost does not grow with the number of protected names."""
+        if not self._protected:
             return []
-        alternation = "|".join(re.escape(p) for p in sorted(present, key=len, reverse=True))
-        return [m.span() for m in re.finditer(rf"(?<![{_WORD}])(?:{alternation})(?![{_WORD}])",
-                                              text)]
+        spans = []
+        for run in _NAME_RUN.finditer(text):
+            s, e = run.span()
+            starts = [i for i in range(s, e) if i == s or not _WORD_CHAR.match(text, i - 1)]
+            ends = [j for j in range(s + 1, e + 1) if j == e or not _WORD_CHAR.match(text, j)]
+            for a in starts:
+                for b in ends:
+                    if b - a > self._longest:
+                        break
+                    if b - a >= 3 and text[a:b] in self._protected:
+                        spans.append((a, b))
+        return spans
 
     def __call__(self, text: str) -> str:
         if not text or not self._values:
@@ -114,9 +132,12 @@ class Masker:
                                       for i in range(len(text) - _FRAGMENT + 1)) if w in frags)
         if not present and not found:
             return text
-        shield = self._protected_spans(text)
+        shield: list[tuple[int, int]] | None = None
 
         def replace(m: re.Match[str]) -> str:
+            nonlocal shield
+            if shield is None:
+                shield = self._protected_spans(text)
             a, b = m.span()
             if any(p <= a and b <= q and (a, b) != (p, q) for p, q in shield):
                 return m.group(0)  # a part of a protected name, not the secret itself

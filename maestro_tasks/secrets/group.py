@@ -284,7 +284,7 @@ def protected_names(an) -> set[str]:
     out |= {str(r) for r in an.template.values()}
     out |= {g.name for g in an.groups} | set(an.secret_vars) | set(an.compose_files)
     for g in an.groups:
-        out.update(g.used_by)
+        out.update(o.where for o in g.occurrences)
         out.update(o.key for o in g.occurrences)
     out.update(an.findings.refs)
     return out
