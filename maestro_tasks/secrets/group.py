@@ -208,8 +208,12 @@ def group(findings: Findings, template: dict[str, rules.Rule],
     # Variables split off their literal's group still get its value (what worked before works
     # after: equal old values stay equal); the first of them in file order gives it.
     by_literal = {g.literal: g for g in groups if g.literal and not any(o.var for o in g.occurrences)}
-    for literal, twin in by_literal.items():
-        family = [g for g in groups if g is twin or split.get(g.name) == literal]
+    families: dict[str, list[Group]] = {}
+    for g in groups:
+        literal = g.literal if by_literal.get(g.literal) is g else split.get(g.name)
+        if literal in by_literal:
+            families.setdefault(literal, []).append(g)
+    for family in families.values():
         for g in family[1:]:
             if g.same_as is None:
                 g.same_as = family[0].name
