@@ -11,7 +11,10 @@ a key is *secret-named* when, split on ``_ . -`` and upper-cased,
   MASTER_KEY, SESSION_KEY, HMAC_KEY, JWT_KEY, or a word TOKEN followed by anything (TOKEN_SECRET);
 and it is not excluded: its last word names a file, place, switch or identity (FILE, PATH, DIR,
 URL, URI, HOST, PORT, USER, USERNAME, NAME, ID, ENABLED, TYPE, ...), a word says it is a setting
-about the secret (ALLOW, RANDOM, HASH, MIN, MAX, ...), or it is exactly PWD.
+about the secret (ALLOW, RANDOM, HASH, MIN, MAX, EXPIRE*, TTL, LIFETIME, ...; so
+``*_EXPIRE_*``, ``*_MINUTES`` / ``*_DAYS`` / ``*_TTL`` / ``*_LENGTH`` / ``*_ALGORITHM`` are
+settings), or it is exactly PWD. Values are judged too (``secrets/rules.py``
+``is_secret_value``): numbers, booleans, URLs without a password and file paths are not secrets.
 *Identity* keys (user names, access-key IDs, database names) are never secrets, and a literal
 they hold is never replaced in a free-standing position: MINIO_ROOT_USER keeps ``minioadmin``.
 """
@@ -33,10 +36,14 @@ _NOT_SECRET_LAST = {"FILE", "FILES", "PATH", "DIR", "DIRECTORY", "URL", "URI", "
                     "MODE", "LENGTH", "EXPIRE", "EXPIRES", "EXPIRY", "TTL", "TIMEOUT",
                     "ALGORITHM", "ALG", "BACKEND", "PROVIDER", "HEADER", "VERSION", "POLICY",
                     "ROTATION", "LIFETIME", "AGE", "PARALLELISM", "ENDPOINT", "REGION", "ROLE",
-                    "SCOPE", "SCOPES", "AUDIENCE", "ISSUER", "PREFIX", "COUNT", "SIZE", "LIMIT"}
+                    "SCOPE", "SCOPES", "AUDIENCE", "ISSUER", "PREFIX", "COUNT", "SIZE", "LIMIT",
+                    # durations: ACCESS_TOKEN_EXPIRE_MINUTES=60 is a setting, not a token
+                    "SECONDS", "SECS", "SEC", "MS", "MINUTES", "MINS", "MIN", "HOURS", "DAYS",
+                    "WEEKS", "INTERVAL", "DELAY", "DURATION", "ALGORITHMS", "ALGO"}
 # Settings about a secret rather than the secret (MYSQL_RANDOM_ROOT_PASSWORD, *_PASSWORD_HASH).
 _NOT_SECRET_ANY = {"ALLOW", "RANDOM", "HASH", "HASHED", "MIN", "MAX", "RESET",
-                   "POLICY", "STRENGTH", "COMPLEXITY"}
+                   "POLICY", "STRENGTH", "COMPLEXITY", "EXPIRE", "EXPIRES", "EXPIRY",
+                   "EXPIRATION", "LIFETIME", "TTL"}
 _IDENTITY_LAST = {"USER", "USERNAME", "LOGIN", "ID", "DB", "DATABASE", "NAME", "HOST",
                   "HOSTNAME", "BUCKET", "ROLE", "SCHEMA", "REGION", "EMAIL", "ACCOUNT", "OWNER"}
 

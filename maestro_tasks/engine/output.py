@@ -53,6 +53,12 @@ class Reporter:
     def _print(self, text: str, stream: TextIO | None = None) -> None:
         print(self.masker(text), file=stream or self.out, flush=True)
 
+    def _print_json(self, doc: object, indent: int | None = 2) -> None:
+        """One JSON document, masked per string value (keys are names, never rewritten) and
+        not masked again as text: a second pass over the dumped text could cut into
+        escapes and names."""
+        print(json.dumps(self.masker.deep(doc), indent=indent), file=self.out, flush=True)
+
     def progress(self, name: str) -> None:
         """A transient 'running' line on an interactive terminal; nothing in CI or JSON mode."""
         if self.as_json or not interactive(self.err):
@@ -89,7 +95,7 @@ class Reporter:
     def recap(self, result: TaskResult) -> None:
         self._clear_progress()
         if self.as_json:
-            self._print(json.dumps(self.masker.deep(result.to_json()), indent=2))
+            self._print_json(result.to_json())
             return
         counts = result.counts()
         line = f"{result.task}: " + ", ".join(f"{counts[s]} {s}" for s in (OK, CHANGED, SKIPPED, FAILED))
@@ -102,4 +108,4 @@ class Reporter:
         self._clear_progress()
         self._print(f"{task}: error: {message}", self.err)
         if self.as_json:
-            self._print(json.dumps({"task": task, "ok": False, "error": self.masker(message)}))
+            self._print_json({"task": task, "ok": False, "error": message}, indent=None)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..engine import InputError, UsageError
-from . import detect, envfile, rules, yamlsrc
+from . import detect, envfile, example, rules, yamlsrc
 from .generate import generate
 from .group import Group, group, replacement
 
@@ -74,7 +74,7 @@ def analyse(files: list[str], env_rel: str, read: Callable[[str], bytes | None],
     findings = detect.find(docs)
     register(*(o.literal for o in findings.occurrences if o.literal))
     register(*(_glued_token(o) for o in findings.occurrences if o.literal))
-    groups = group(findings, template)
+    groups = group(findings, template, project=example.project_variables(env, read))
     # Secret references with no value in .env (``${POSTGRES_PASSWORD}`` alone): fill them too.
     names = {g.name for g in groups}
     missing_external = []

@@ -24,8 +24,8 @@ def find_hardcoded(path: str | Path) -> list[tuple[str, int, str]]:
 
 
 def baseline_metrics(target: Path, settings: dict | None = None) -> dict[str, int | None]:
-    """{"hardcoded_secrets": occurrences in the compose files the task would fix} (None when
-    they cannot be read or parsed)."""
+    """{"hardcoded_secrets": occurrences in the compose files the task would fix (None when
+    they cannot be read or parsed), "tracked_credentials": credentials in other tracked files}."""
     from ..engine.target import load_settings
     from ..compose.files import discover_files
 
@@ -36,5 +36,25 @@ def baseline_metrics(target: Path, settings: dict | None = None) -> dict[str, in
     try:
         count = sum(len(find_hardcoded(target / rel)) for rel in files)
     except InputError:
-        return {"hardcoded_secrets": None}
-    return {"hardcoded_secrets": count}
+        count = None
+    return {"hardcoded_secrets": count, "tracked_credentials": tracked_credentials(target, files)}
+
+
+def tracked_credentials(target: Path, compose_files: list[str]) -> int | None:
+    """Credentials git tracks outside ``compose_files`` (``inventory.scan``: other compose
+    files and backups, *.env files, Kubernetes Secrets, compose secrets: files); None outside
+    a git work tree."""
+    from . import inventory, yamlsrc
+
+    tracked = inventory.tracked_files(target)
+    if tracked is None:
+        return None
+    docs = []
+    for rel in compose_files:
+        try:
+            docs.append(yamlsrc.parse(rel, (target / rel).read_bytes()))
+        except (OSError, InputError):
+            continue
+    found, _ = inventory.scan(target, tracked, {*compose_files, ".env.example"},
+                              inventory.secrets_files(docs))
+    return len(found)

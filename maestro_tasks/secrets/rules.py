@@ -11,7 +11,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from ..credentials import is_access_key_id, is_identity_key, is_secret_key, words  # noqa: F401
+from ..credentials import (  # noqa: F401
+    is_access_key_id, is_identity_key, is_secret_key, url_passwords, words)
 
 # ---- strength rules -----------------------------------------------------------------------
 KINDS = ("password", "token", "hex", "base64", "base64url", "fernet")
@@ -155,3 +156,68 @@ def weakness(value: str, rule: Rule) -> str | None:
     if len(set(value)) < min(10, len(value) // 3):
         return "has too little variety"
     return None
+
+
+# ---- values: which ones are secrets ---------------------------------------------------------
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_BOOLEAN = {"true", "false", "yes", "no", "on", "off", "y", "n", "none", "null"}
+_URL_ANY = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\S*")
+_PATH = re.compile(r"(~|\.{1,2})?(/[\w.\-@]+)+/?|[\w.\-]+\.(pem|key|crt|json|txt|p12|pfx|jks)")
+_PLACEHOLDER_WORDS = ("change", "your", "replace", "example", "placeholder", "xxx", "todo",
+                      "fill", "dummy", "<", ">", "...", "here", "insert", "sample", "set-me",
+                      "setme", "redacted", "***")
+_SEGMENT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def is_placeholder(value: str) -> bool:
+    """A value written to be replaced (``changeme``, ``<your-key>``, ``xxx``), not a secret."""
+    low = value.strip().lower()
+    return not low or any(w in low for w in _PLACEHOLDER_WORDS) or len(set(low)) == 1
+
+
+def looks_random(value: str) -> bool:
+    """Machine-made (a key, a generated password, a hash), not words a person typed.
+
+    Random text breaks into many short runs of one letter case or digits; words do not."""
+    if len(value) < 16 or len(set(value)) < 10:
+        return False
+    segments = _SEGMENT.findall(value)
+    return len(segments) >= 5 and sum(map(len, segments)) / len(segments) <= 3.5
+
+
+def plain_value(value: str) -> bool:
+    """A value that is not a secret whatever its key: a number, a boolean, a URL without a
+    password, a file path, a reference (``${X}``)."""
+    v = value.strip()
+    if _NUMBER.fullmatch(v) or v.lower() in _BOOLEAN or "${" in v or v.startswith("$"):
+        return True
+    if _URL_ANY.fullmatch(v):
+        return not url_passwords(v)
+    return bool(_PATH.fullmatch(v))
+
+
+def is_secret_value(key: str | None, value: str | None, live: set[str] = frozenset()) -> bool:
+    """Whether ``value`` (held by ``key``) is a real secret: a value in use (``live``: the
+    secrets in .env, the literals compose hardcoded), or, under a secret-named key, a
+    machine-made value. Placeholders, numbers, booleans, plain URLs and paths are not."""
+    if not value:
+        return False
+    if value in live and len(value) >= 4:
+        return True
+    if plain_value(value) or is_placeholder(value):
+        return False
+    return bool(key) and is_secret_key(key) and looks_random(value)
+
+
+def url_password_spans(value: str, live: set[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of the real passwords inside ``scheme://user:password@host`` URLs in ``value``:
+    any but a placeholder, a reference, or a repeat of the user name (``postgres:postgres``)."""
+    from ..credentials import URL
+
+    spans = []
+    for m in URL.finditer(value):
+        pw = m.group("pw")
+        if pw and (pw in live or ("$" not in pw and not is_placeholder(pw)
+                                  and pw != m.group("user"))):
+            spans.append(m.span("pw"))
+    return spans

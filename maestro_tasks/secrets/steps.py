@@ -19,7 +19,9 @@ from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.model import NotApplicable
 from ..engine.fsio import scratch_dir
-from . import compare, core, detect, envfile, gitignore, rules, yamlsrc
+from . import compare, core, detect, envfile, example, gitignore, rules, yamlsrc
+from .group import protected_names as group_names, shared_notes
+from .inventory import TrackedCredentialsStep
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -67,6 +69,7 @@ def analysis(ctx: Context) -> core.Analysis:
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
             _validate_with_compose(ctx, computed)
+            ctx.masker.protect(*group_names(computed))
             ctx.cache[CACHE_KEY] = computed
     an = ctx.cache[CACHE_KEY]
     if an is None:
@@ -266,6 +269,7 @@ class ComposeStep(_SecretsStep):
                              ", ".join(dict.fromkeys(an.findings.refs.get(var, [])))))
         ctx.current.data.update(variables=len(an.groups), hardcoded=len(an.findings.occurrences),
                                 files=an.compose_files)
+        ctx.current.data["shared_values"] = shared_notes(an.groups)
         if rows:
             w = [max(len(r[i]) for r in rows + [("VARIABLE", "VALUE", "RULE", "SOURCE", "")])
                  for i in range(4)]
@@ -274,6 +278,7 @@ class ComposeStep(_SecretsStep):
             for r in rows:
                 ctx.current.details.append(
                     f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]:<{w[3]}}  {r[4]}")
+        ctx.current.details.extend(ctx.current.data["shared_values"])
         if ctx.options.get("show_secrets"):
             self._show(ctx, an)
 
@@ -362,46 +367,32 @@ class ComposeStep(_SecretsStep):
 class ExampleStep(_SecretsStep):
     name = "env-example"
 
-    def _content(self, ctx: Context, an: core.Analysis) -> bytes:
-        old = envfile.parse_env(EXAMPLE, ctx.read_bytes(EXAMPLE))
+    def _content(self, ctx: Context, an: core.Analysis) -> bytes | None:
         docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
-        found = detect.find(docs)
-        needed = list(found.refs)
-        secret = {}
-        values = an.values()
-        for var in needed:
-            if var in an.secret_vars or var in found.secret_refs:
-                rule = an.template.get(var) or rules.rule_for(var, values.get(var))
-                secret[var] = (rule, list(dict.fromkeys(found.refs.get(var, []))))
-        plain = {k: v for k, v in an.values().items() if k not in secret and v is not None}
-        for var, default in found.ref_defaults.items():
-            plain.setdefault(var, default)
-        return envfile.render_example(needed, secret, plain, old).encode()
+        return example.content(ctx.read_bytes(EXAMPLE), an, detect.find(docs), an.template)
 
     def plan(self, ctx: Context) -> list[Change]:
         an = analysis(ctx)
         content = self._content(ctx, an)
         if content == ctx.read_bytes(EXAMPLE):
             return []
-        return [Change(EXAMPLE, "write", f"{EXAMPLE}: list the variables (secrets left empty)",
+        return [Change(EXAMPLE, "write", f"{EXAMPLE}: merge the variables (secret values empty)",
                        content=content)]
 
     def verify(self, ctx: Context) -> list[Criterion]:
         an = analysis(ctx)
         data = ctx.read_bytes(EXAMPLE)
         if data is None:
-            return [Criterion(f"{EXAMPLE} holds no secret value", False, f"{EXAMPLE} absent")]
-        example = envfile.parse_env(EXAMPLE, data)
-        secrets = {v for k, v in an.values().items() if v and k in an.secret_vars}
-        # An old literal that is also a user name (airflow / airflow) may stand as a user name.
-        secrets |= {o.literal for o in an.findings.occurrences
-                    if len(o.literal) >= 4 and o.literal not in an.findings.identities}
-        leaked = [k for k, v in example.values.items()
-                  if v and (v in secrets or k in an.secret_vars or rules.is_secret_key(k))]
-        return [Criterion(f"{EXAMPLE} holds no secret value", not leaked,
-                          f"{len(example.values)} variable(s), secret ones empty" if not leaked
-                          else f"values present for {', '.join(leaked)}")]
+            none_needed = self._content(ctx, an) is None
+            return [Criterion(f"{EXAMPLE} holds no secret value", none_needed, f"{EXAMPLE} absent"
+                              + (" (no variable to list)" if none_needed else ""))]
+        found = example.leaked(data.decode("utf-8", "replace"), example.live_values(an))
+        n = sum(1 for ln in example.lines(data.decode("utf-8", "replace")) if ln.key)
+        return [Criterion(f"{EXAMPLE} holds no secret value", not found,
+                          f"{n} variable(s), no secret value" if not found
+                          else "values present for " + ", ".join(f"{k} ({EXAMPLE}:{i})"
+                                                                  for k, i in found))]
 
 
 def steps(ctx: Context) -> list[BaseStep]:
-    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep()]
+    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep(), TrackedCredentialsStep()]

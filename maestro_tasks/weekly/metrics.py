@@ -14,7 +14,7 @@ DOMAINS = ("testing", "secrets", "ui", "stack")
 
 # Every key the report knows, so a missing domain still shows "unknown" rather than nothing.
 KEYS = ("tests_collected", "tests_passed", "tests_failed", "collection_errors",
-        "hardcoded_secrets", "uis_total", "uis_built", "services_total", "services_healthy")
+        "hardcoded_secrets", "tracked_credentials", "uis_total", "uis_built", "services_total", "services_healthy")
 
 
 def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -19,6 +19,9 @@ def _of(done: Any, total: Any) -> str:
 
 
 SECRETS_LABEL = "hardcoded secrets in compose files"
+TRACKED_LABEL = "credentials in other tracked files"
+TRACKED_SCOPE = ("other compose files and backups, *.env files, Kubernetes Secrets, compose "
+                 "secrets: files")
 
 # (label, how to show a metrics dict) in report order. Failures (an assertion did not hold)
 # and errors (setup / teardown raised) are counted apart, as pytest does.
@@ -29,6 +32,7 @@ ROWS = (
     ("test errors", lambda m: _fmt(m.get("tests_errors"))),
     ("collection errors", lambda m: _fmt(m.get("collection_errors"))),
     (SECRETS_LABEL, lambda m: _fmt(m.get("hardcoded_secrets"))),
+    (TRACKED_LABEL, lambda m: _fmt(m.get("tracked_credentials"))),
     ("UIs built", lambda m: _of(m.get("uis_built"), m.get("uis_total"))),
     ("services healthy", lambda m: _of(m.get("services_healthy"), m.get("services_total"))),
 )
@@ -110,7 +114,11 @@ def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any
         f"- {_fmt(after.get('tests_passed'))} tests passing "
         f"(was {_fmt(before.get('tests_passed'))})",
         f"- {_fmt(after.get('hardcoded_secrets'))} hardcoded secrets in {scope} "
-        f"(was {_fmt(before.get('hardcoded_secrets'))}; other files are not counted here)",
+        f"(was {_fmt(before.get('hardcoded_secrets'))}): literals in the compose files compose "
+        "loads, the ones week1.fix-secrets moves to .env; other files are not counted here",
+        f"- {_fmt(after.get('tracked_credentials'))} credentials in other git-tracked files "
+        f"(was {_fmt(before.get('tracked_credentials'))}): {TRACKED_SCOPE}; "
+        "week1.fix-secrets lists each with file:line, masked",
         f"- {_of(after.get('uis_built'), after.get('uis_total'))} UIs built "
         f"(was {_of(before.get('uis_built'), before.get('uis_total'))})",
         f"- {_of(after.get('services_healthy'), after.get('services_total'))} services healthy "
@@ -123,6 +131,10 @@ def render(template: str, *, before: dict[str, Any] | None, after: dict[str, Any
     blockers = [f"- {what}: {why}" for what, done, why in judged if done is False]
     blockers += [f"- {what}: not measurable here ({why})" for what, done, why in judged
                  if done is None]
+    if after.get("tracked_credentials"):
+        blockers.append(f"- {after['tracked_credentials']} credentials in other git-tracked files "
+                        f"({TRACKED_SCOPE}): `invoke week1.fix-secrets` lists them; move them "
+                        "out of git and rotate them")
     if after.get("tests_failed"):
         blockers.append(f"- {after['tests_failed']} failing tests (see TEST_STATUS.md)")
     if after.get("tests_errors"):

@@ -162,12 +162,13 @@ def test_metrics_and_finder(make_target):
     from maestro_tasks.secrets.metrics import baseline_metrics, find_hardcoded
 
     target = make_target({"docker-compose.yml": COMPOSE + "    command: x --password weakpw99\n"})
-    assert baseline_metrics(target) == {"hardcoded_secrets": 2}
+    assert baseline_metrics(target) == {"hardcoded_secrets": 2, "tracked_credentials": 0}
     found = find_hardcoded(target / "docker-compose.yml")
     assert [(line, key) for _, line, key in found] == [(6, "POSTGRES_PASSWORD"), (7, "--password")]
-    assert baseline_metrics(make_target({"x.txt": ""})) == {"hardcoded_secrets": 0}
+    assert baseline_metrics(make_target({"x.txt": ""})) == {"hardcoded_secrets": 0,
+                                                              "tracked_credentials": 0}
     bad = make_target({"docker-compose.yml": "a: [\n"})
-    assert baseline_metrics(bad) == {"hardcoded_secrets": None}
+    assert baseline_metrics(bad)["hardcoded_secrets"] is None
 
 
 def test_external_credentials_are_never_invented(make_target, run_fix):
