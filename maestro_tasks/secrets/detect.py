@@ -93,12 +93,58 @@ def _unescape(text: str) -> str:
 
 
 def _has_ref(text: str) -> bool:
-    """A compose reference, or a ``$$VAR`` left for the container's shell: not a literal."""
+    """A compose reference, or a ``$$VAR`` / ``$${VAR}`` / ``$$(…)`` left for the container's
+    shell: not a literal."""
     return any(m.group(0) != "$$" for m in _INTERP.finditer(text)) or bool(
         _CONTAINER_VAR.search(text))
 
 
-_CONTAINER_VAR = re.compile(r"\$\$\{?[A-Za-z_]")
+# ``$$`` hands a ``$`` to the container: ``$$VAR``, ``$${VAR}``, ``$$(cmd)``, ``$$1``, ``$$?``…
+_CONTAINER_VAR = re.compile(r"\$\$[{(A-Za-z_0-9@*#?!]")
+_PATH_VALUE = re.compile(r"(~|\.{1,2})?/[\w.\-/]*[A-Za-z][\w.\-/]*")
+
+
+def is_path_value(text: str) -> bool:
+    """``/run/secrets/db-password``: a file that holds the secret, not the secret."""
+    return bool(_PATH_VALUE.fullmatch(text)) and text.count("/") >= 2
+
+
+def container_spans(value: str) -> list[tuple[int, int]]:
+    """Spans the container owns: ``$$VAR``, ``$${…}``, ``$$(…)`` with everything inside (nested
+    brackets and quotes counted), found left to right as compose reads ``$$``."""
+    spans, i, n = [], 0, len(value)
+    while i < n:
+        if value.startswith("$$", i):
+            j = i + 2
+            if j < n and value[j] in "({":
+                close = {"(": ")", "{": "}"}
+                stack, k, quote = [close[value[j]]], j + 1, ""
+                while k < n and stack:
+                    c = value[k]
+                    if quote:
+                        if c == quote:
+                            quote = ""
+                        elif c == "\\" and quote == '"':
+                            k += 1
+                    elif c in "'\"":
+                        quote = c
+                    elif c in "({":
+                        stack.append(close[c])
+                    elif c == stack[-1]:
+                        stack.pop()
+                    k += 1
+                spans.append((i, k))
+                i = k
+                continue
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!]", value[j:])
+            if m:
+                spans.append((i, j + m.end()))
+                i = j + m.end()
+                continue
+            i = j
+        else:
+            i += 1
+    return spans
 _DEFAULT_OPEN = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*):?-")
 
 
@@ -263,8 +309,8 @@ class _Scanner:
         if _has_ref(body):
             return False  # built from references: not a hardcoded literal
         literal = _unescape(body)
-        if literal.lower() in _TRUTHY or ("CREDENTIAL" in "_".join(rules.words(key))
-                                          and _PATHLIKE.fullmatch(literal)):
+        if literal.lower() in _TRUTHY or is_path_value(literal) or (
+                "CREDENTIAL" in "_".join(rules.words(key)) and _PATHLIKE.fullmatch(literal)):
             return True
         self.add(node, offset, offset + len(body), literal, "key", key, path, True,
                  hint=_norm_name(key))
@@ -283,13 +329,18 @@ class _Scanner:
                          m.group("var"), path, whole, var=m.group("var"))
 
     def _shadow(self, value: str) -> str:
-        """``value`` with interpolation syntax blanked (same length), defaults' text kept."""
+        """``value`` with interpolation syntax blanked (same length), defaults' text kept; a
+        ``$$(…)`` the container owns is blanked whole, spaces included, so it stays one word
+        and nothing inside it is ever read as a literal."""
         chars = list(value)
         for m in _scan_interp(value):
             keep = range(m.start("arg"), m.end("arg")) if _is_default(m) else range(0)
             for i in range(m.start(), m.end()):
                 if i not in keep:
                     chars[i] = "\0"
+        for a, b in container_spans(value):
+            for i in range(a, b):
+                chars[i] = "\0"
         return "".join(chars)
 
     def _span_value(self, path: tuple, node: Any, value: str, a: int, b: int, how: str,
@@ -305,7 +356,7 @@ class _Scanner:
             elif m.group("var") or m.group("bare"):
                 self.ref(m.group("var") or m.group("bare"), path, True)
             return
-        if _has_ref(text) or not text:
+        if _has_ref(text) or not text or is_path_value(text.strip("'\"")):
             return
         self.add(node, a, b, _unescape(text), how, key, path, False, hint=hint)
 
