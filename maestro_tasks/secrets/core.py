@@ -34,6 +34,9 @@ class Analysis:
     weak: dict[str, str] = field(default_factory=dict)      # VAR → why (kept, not rotated)
     secret_vars: dict[str, rules.Rule] = field(default_factory=dict)
     missing_external: list[str] = field(default_factory=list)  # referenced, must be supplied
+    empties: list[str] = field(default_factory=list)  # secret positions left empty on purpose
+    empty_vars: set[str] = field(default_factory=set)
+    proof: object = None  # prove.Proof once judged (None: nothing to write / not judged)
 
     def values(self) -> dict[str, str]:
         out = {k: v for k, v in self.env.values.items() if v is not None}
@@ -78,17 +81,25 @@ def analyse(files: list[str], env_rel: str, read: Callable[[str], bytes | None],
     # Secret references with no value in .env (``${POSTGRES_PASSWORD}`` alone): fill them too.
     names = {g.name for g in groups}
     missing_external = []
+    empty_in_env = []
     for var in findings.secret_refs:
-        if var not in names and not env.values.get(var) and rules.is_external(var):
+        if var not in names and var in env.values and not env.values[var]:
+            empty_in_env.append(var)  # left empty in the env file on purpose: stays empty
+            names.add(var)
+        elif var not in names and not env.values.get(var) and rules.is_external(var):
             missing_external.append(var)
         elif var not in names and not env.values.get(var):
             groups.append(Group(name=var, literal="", rule=template.get(var) or rules.rule_for(var)))
             names.add(var)
     an = Analysis(files, originals, docs, findings, groups, env, template,
                   missing_external=missing_external)
+    an.empties = [f"{where} ({line})" for where, line in findings.empties] + [
+        f"{var} ({env_rel}:{env.lines.get(var, '?')})" for var in empty_in_env]
+    an.empty_vars = set(empty_in_env)
     secret_vars = {g.name: g.rule for g in groups}
     for var in findings.secret_refs:
-        secret_vars.setdefault(var, template.get(var) or rules.rule_for(var, env.values.get(var)))
+        if var not in an.empty_vars:
+            secret_vars.setdefault(var, template.get(var) or rules.rule_for(var, env.values.get(var)))
     an.secret_vars = secret_vars
     wanted = parse_rotate(rotate)
     if isinstance(wanted, set):

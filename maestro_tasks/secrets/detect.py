@@ -65,6 +65,8 @@ class Findings:
     refs: dict[str, list[str]] = field(default_factory=dict)   # VAR → places using it
     secret_refs: dict[str, list[str]] = field(default_factory=dict)
     ref_defaults: dict[str, str] = field(default_factory=dict)  # non-secret VAR → its default
+    # Secret positions left empty on purpose ('' or ${X:-} / ${X-}): kept empty, listed.
+    empties: list[tuple[str, str]] = field(default_factory=list)  # (where, file:line)
 
 
 def _scan_interp(value: str) -> list[re.Match[str]]:
@@ -250,6 +252,11 @@ class _Scanner:
         return node.start_mark.line + 1 + node.value.count("\n", 0, start) if node.style in (
             "|", ">") and start else node.start_mark.line + 1
 
+    def empty(self, path: tuple, node: Any) -> None:
+        entry = (_where(path), f"{self.doc.rel}:{node.start_mark.line + 1}")
+        if entry not in self.f.empties:
+            self.f.empties.append(entry)
+
     def ref(self, var: str, path: tuple, secret: bool) -> None:
         self.f.refs.setdefault(var, []).append(_where(path))
         if secret:
@@ -281,7 +288,11 @@ class _Scanner:
             var = m.group("var") or m.group("bare")
             if var:
                 whole_ref = m.start() == offset and m.end() == len(value)
-                self.ref(var, path, secret_position and whole_ref or rules.is_secret_key(var))
+                # Only a reference that must resolve (no default, or ``:?``) needs a value;
+                # ``${X:-}`` / ``${X:+y}`` say "may stay unset" and stay so.
+                needs = m.group("op") in (None, ":?", "?")
+                self.ref(var, path, needs and (secret_position and whole_ref
+                                               or rules.is_secret_key(var)))
                 if _is_default(m) and not rules.is_secret_key(var) and not secret_position:
                     self.f.ref_defaults.setdefault(var, m.group("arg"))
         if key is not None and rules.is_identity_key(key) and not _has_ref(body):
@@ -297,7 +308,9 @@ class _Scanner:
         ms = _scan_interp(body)
         if len(ms) == 1 and ms[0].start() == 0 and ms[0].end() == len(body) and _is_default(ms[0]):
             m = ms[0]
-            if not _has_ref(m.group("arg")):
+            if m.group("arg") == "":
+                self.empty(path, node)
+            elif not _has_ref(m.group("arg")):
                 self.add(node, offset, offset + len(body), _unescape(m.group("arg")), "default",
                          key, path, True, var=m.group("var"))
             return True
@@ -309,6 +322,9 @@ class _Scanner:
         if _has_ref(body):
             return False  # built from references: not a hardcoded literal
         literal = _unescape(body)
+        if literal == "":
+            self.empty(path, node)
+            return True
         if literal.lower() in _TRUTHY or is_path_value(literal) or (
                 "CREDENTIAL" in "_".join(rules.words(key)) and _PATHLIKE.fullmatch(literal)):
             return True
@@ -323,7 +339,9 @@ class _Scanner:
                 whole = whole_at is not None and a == whole_at and b == len(value)
                 self.add(node, a, b, nested[1], "default", nested[0], path, whole, var=nested[0])
         for m in _scan_interp(value):
-            if _is_default(m) and rules.is_secret_key(m.group("var")) and not _has_ref(m.group("arg")):
+            if _is_default(m) and rules.is_secret_key(m.group("var")) and m.group("arg") == "":
+                self.empty(path, node)
+            elif _is_default(m) and rules.is_secret_key(m.group("var")) and not _has_ref(m.group("arg")):
                 whole = whole_at is not None and m.start() == whole_at and m.end() == len(value)
                 self.add(node, m.start(), m.end(), _unescape(m.group("arg")), "default",
                          m.group("var"), path, whole, var=m.group("var"))
@@ -350,7 +368,9 @@ class _Scanner:
         ms = _scan_interp(text)
         if len(ms) == 1 and ms[0].start() == 0 and ms[0].end() == len(text):
             m = ms[0]
-            if _is_default(m) and not _has_ref(m.group("arg")):
+            if _is_default(m) and m.group("arg") == "":
+                self.empty(path, node)
+            elif _is_default(m) and not _has_ref(m.group("arg")):
                 self.add(node, a, b, _unescape(m.group("arg")), "default", key, path, False,
                          var=m.group("var"))
             elif m.group("var") or m.group("bare"):
@@ -391,6 +411,13 @@ class _Scanner:
             a, b = m.span()
             if b - a >= 2 and value[a] in "'\"" and value[b - 1] == value[a]:
                 a, b = a + 1, b - 1
+            # A shell quote opened or closed by a neighbouring word (`sh -c 'app -p pw'`)
+            # belongs to the shell, not to the word; so does a trailing `;`.
+            while b > a and (value[b - 1] == ";" or (value[b - 1] in "'\"" and
+                                                     value[a:b].count(value[b - 1]) % 2)):
+                b -= 1
+            while b > a and value[a] in "'\"" and value[a:b].count(value[a]) % 2:
+                a += 1
             stream.append((node, a, b, path))
         if env_key is not None and not cmd:
             self.env_values.append((path, node, env_key, offset))

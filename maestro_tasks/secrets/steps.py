@@ -18,7 +18,7 @@ from ..compose import oracle
 from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
-from . import compare, core, detect, envfile, gitignore, rules, yamlsrc
+from . import compare, core, detect, envfile, gitignore, prove, rules, yamlsrc
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -65,8 +65,9 @@ def analysis(ctx: Context) -> core.Analysis:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
-            _validate_with_compose(ctx, computed)
+            raw = _validate_with_compose(ctx, computed)
             ctx.cache[CACHE_KEY] = computed
+            _prove(ctx, computed, raw)
     an = ctx.cache[CACHE_KEY]
     if an is None:
         raise StepSkipped("no compose file (compose.yaml / docker-compose.yml) in the target")
@@ -87,16 +88,51 @@ def compose_command(ctx: Context) -> list[str] | None:
     return ctx.cache[COMPOSE_KEY]
 
 
-def _validate_with_compose(ctx: Context, an: core.Analysis) -> None:
+def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
+    """Every file this run would write (rel → new bytes; None where it stays as it is)."""
+    out: dict[str, bytes | None] = {}
+    gi = _gitignore_content(ctx)
+    out[".gitignore"] = gi
+    rel = env_rel(ctx)
+    current = ctx.read_bytes(rel)
+    out[rel] = an.new_env.encode() if an.new_env and (current or b"").decode(
+        "utf-8", "replace") != an.new_env else None
+    for f in an.compose_files:
+        out[f] = an.new_compose[f] if an.new_compose[f] != ctx.read_bytes(f) else None
+    example = ExampleStep()._content(ctx, an)
+    out[EXAMPLE] = example if example != ctx.read_bytes(EXAMPLE) else None
+    return out
+
+
+def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
+    """Judge the whole candidate on a scratch copy; the verdict stops every write step."""
+    files = candidate(ctx, an)
+    if all(v is None for v in files.values()):
+        return
+    mapping: dict[str, str] = {}
+    for g in an.groups:
+        if g.value:
+            mapping[g.value] = g.resolved
+    for var, value in an.rotated.items():
+        mapping[value] = an.env.values.get(var) or ""
+    generated = [*an.added.values(), *an.rotated.values()]
+    an.proof = prove.prove(
+        compose_command(ctx), ctx.target, an.compose_files, env_rel(ctx),
+        (an.env.text, dict(an.env.values)), files, mapping, generated,
+        lambda rel: gitignore.tracked(ctx.target, rel), [raw] if raw else [])
+
+
+def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:
     """Valid YAML can still be invalid compose (``services: 5``): ask compose, without
-    interpolation, before anything is written. Skipped when there is no Compose CLI."""
+    interpolation, before anything is written. Skipped when there is no Compose CLI.
+    Returns the un-interpolated model (None without compose)."""
     cmd = compose_command(ctx)
     if cmd is None:
-        return
+        return None
     files = [ctx.path(rel) for rel in an.compose_files]
-    rc, _, err = oracle.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
+    rc, model, err = oracle.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
-        return
+        return model
     line = oracle.error_line(err)
     for folder in {str(ctx.target), str(ctx.target.resolve())}:
         line = line.replace(folder + os.sep, "")
@@ -112,19 +148,64 @@ class _SecretsStep(BaseStep):
             pass
 
 
+def proven(ctx: Context) -> core.Analysis:
+    """The analysis, for a step about to plan writes: none when the plan failed its proof."""
+    an = analysis(ctx)
+    if an.proof is not None and not an.proof.ok:
+        raise StepSkipped("nothing written: the plan failed its proof (see the prove step)")
+    return an
+
+
+class ProveStep(_SecretsStep):
+    """The plan judged on a private scratch copy; a failing plan writes nothing at all."""
+
+    name = "prove"
+
+    def plan(self, ctx: Context) -> list[Change]:
+        an = analysis(ctx)
+        if an.proof is not None and not an.proof.ok:
+            from ..engine import StepFailed
+
+            raise StepFailed("the planned change would do harm, so nothing was written: "
+                             + "; ".join(an.proof.problems[:3]),
+                             hint=an.proof.hint or "fix the cause named above (or report "
+                             "it as a maestro-tasks bug), then run again")
+        return []
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        if an.proof is None:
+            return []
+        return [Criterion("plan proven on a scratch copy before writing", True,
+                          "; ".join(an.proof.checked) or "no compose CLI: only git checks")]
+
+
+def _gitignore_entries(ctx: Context, text: str) -> list[str]:
+    entries = []
+    env = env_rel(ctx)
+    if not gitignore.check_ignored(ctx.target, env, text):
+        entries.append("/" + env.lstrip("/"))
+    if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
+        entries.append(STATE_ENTRY)
+    return entries
+
+
+def _gitignore_content(ctx: Context) -> bytes | None:
+    # surrogateescape: a non-UTF-8 byte in .gitignore is written back unchanged
+    text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "surrogateescape")
+    entries = _gitignore_entries(ctx, text)
+    if not entries:
+        return None
+    return gitignore.with_entries(text, entries).encode("utf-8", "surrogateescape")
+
+
 class GitignoreStep(_SecretsStep):
     name = "gitignore"
 
     def plan(self, ctx: Context) -> list[Change]:
-        analysis(ctx)
-        # surrogateescape: a non-UTF-8 byte in .gitignore is written back unchanged
+        proven(ctx)
         text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "surrogateescape")
-        entries = []
-        env = env_rel(ctx)
-        if not gitignore.check_ignored(ctx.target, env, text):
-            entries.append("/" + env.lstrip("/"))
-        if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
-            entries.append(STATE_ENTRY)
+        entries = _gitignore_entries(ctx, text)
         if not entries:
             return []
         return [Change(".gitignore", "write", f"ignore {', '.join(entries)} in .gitignore",
@@ -174,7 +255,7 @@ class EnvStep(_SecretsStep):
     name = "env"
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         rel = env_rel(ctx)
         current = ctx.read_bytes(rel)
         changes = []
@@ -215,6 +296,8 @@ class EnvStep(_SecretsStep):
         weak, missing = [], []
         for var, rule in an.secret_vars.items():
             value = env.values.get(var)
+            if not value and var in an.empty_vars:
+                continue
             if not value and var in an.missing_external:
                 missing.append(f"{var} missing (an external credential: set it in {rel})")
             elif not value:
@@ -240,7 +323,7 @@ class ComposeStep(_SecretsStep):
     name = "compose"
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         changes = []
         for rel in an.compose_files:
             new = an.new_compose[rel]
@@ -264,7 +347,10 @@ class ComposeStep(_SecretsStep):
                              "rotated" if var in an.rotated else "env",
                              ", ".join(dict.fromkeys(an.findings.refs.get(var, [])))))
         ctx.current.data.update(variables=len(an.groups), hardcoded=len(an.findings.occurrences),
-                                files=an.compose_files)
+                                files=an.compose_files, empty_kept=list(an.empties))
+        if an.empties:
+            ctx.warn(f"left empty on purpose, not filled: {', '.join(an.empties[:6])}"
+                     + (f" (+{len(an.empties) - 6} more)" if len(an.empties) > 6 else ""))
         if rows:
             w = [max(len(r[i]) for r in rows + [("VARIABLE", "VALUE", "RULE", "SOURCE", "")])
                  for i in range(4)]
@@ -378,7 +464,7 @@ class ExampleStep(_SecretsStep):
         return envfile.render_example(needed, secret, plain, old).encode()
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         content = self._content(ctx, an)
         if content == ctx.read_bytes(EXAMPLE):
             return []
@@ -403,4 +489,4 @@ class ExampleStep(_SecretsStep):
 
 
 def steps(ctx: Context) -> list[BaseStep]:
-    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep()]
+    return [ProveStep(), GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep()]

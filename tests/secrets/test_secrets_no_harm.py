@@ -75,3 +75,126 @@ def _tmp_copy(target: Path, text: str) -> Path:
     folder.mkdir()
     (folder / "docker-compose.yml").write_text(text)
     return folder
+
+
+# ---- item 1: prove before writing ---------------------------------------------------------
+def _prove(compose, target: Path, candidate: dict, mapping=None, env_text: str = ""):
+    from maestro_tasks.secrets import envfile, prove
+
+    env = envfile.parse_env(".env", env_text.encode())
+    return prove.prove(compose, target, ["docker-compose.yml"], ".env", (env.text, env.values),
+                       candidate, mapping or {}, list((mapping or {}).keys()), lambda rel: False)
+
+
+def test_proof_rejects_a_candidate_that_splits_shell_words(tmp_path, compose):
+    old = ('services:\n  db:\n    image: mysql\n    healthcheck:\n      test: ["CMD-SHELL", '
+           '"mysqladmin ping --password=\\"$$(cat /run/secrets/p)\\" --silent"]\n')
+    (tmp_path / "docker-compose.yml").write_text(old)
+    bad = old.replace('\\"$$(cat', '${DB_PASSWORD} /run').replace(')\\"', ')\\"')
+    value = "A" * 32
+    proof = _prove(compose, tmp_path, {"docker-compose.yml": bad.encode(),
+                                       ".env": f"DB_PASSWORD={value}\n".encode()},
+                   {value: '"$(cat'})
+    assert not proof.ok
+    assert any("healthcheck.test" in p for p in proof.problems)
+    assert (tmp_path / "docker-compose.yml").read_text() == old  # judged on a copy
+
+
+def test_proof_sees_new_keys_reaching_a_service_env_file(tmp_path, compose):
+    old = ("services:\n  app:\n    image: busybox\n    env_file: .env\n    environment:\n"
+           "      DB_PASSWORD: weakpw99\n")
+    (tmp_path / "docker-compose.yml").write_text(old)
+    (tmp_path / ".env").write_text("MODE=dev\n")
+    value = "B" * 32
+    new = old.replace("weakpw99", "${DB_PASSWORD:?x}")
+    ok = _prove(compose, tmp_path, {"docker-compose.yml": new.encode(),
+                                    ".env": f"MODE=dev\nDB_PASSWORD={value}\n".encode()},
+                {value: "weakpw99"}, "MODE=dev\n")
+    assert ok.ok, ok.problems  # the key the service already had: same place, new value
+    bad = _prove(compose, tmp_path, {"docker-compose.yml": new.encode(),
+                                     ".env": f"MODE=dev\nDB_PASSWORD={value}\nOTHER_TOKEN={value}\n"
+                                     .encode()}, {value: "weakpw99"}, "MODE=dev\n")
+    assert not bad.ok and "services.app.environment" in bad.problems[0]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("services:\n  a:\n    image: x\n    volumes: [data:/d]\n    environment:\n"
+     "      A_PASSWORD: weakpw99\n", "undefined volume"),
+    ("services:\n  a:\n    image: x\n    secrets: [s]\n    environment:\n"
+     "      A_PASSWORD: weakpw99\n", "undefined secret"),
+])
+def test_upstream_invalid_compose_is_exit_2_and_nothing_written(text, words, make_target, run_fix):
+    from maestro_tasks.engine import InputError
+
+    target = make_target({"docker-compose.yml": text})
+    before = user_files(target)
+    with pytest.raises(InputError) as exc:
+        run_fix(target)
+    assert exc.value.exit_code == 2 and words in str(exc.value)
+    assert str(exc.value).startswith("docker-compose.yml")
+    assert user_files(target) == before and not (target / ".maestro").exists()
+
+
+def test_failing_proof_writes_nothing_and_exit_code_is_stable(make_target, run_fix, monkeypatch):
+    from maestro_tasks.secrets import prove
+
+    target = make_target({"docker-compose.yml": "services:\n  a:\n    image: x\n    environment:\n"
+                          "      A_PASSWORD: weakpw99\n"})
+    before = user_files(target)
+    real = prove.compare.differences
+    monkeypatch.setattr(prove.compare, "differences",
+                        lambda *a: ["services.a.fake_difference"] + real(*a))
+    for _ in range(2):
+        result, out, err, _ = run_fix(target)
+        assert not result.ok
+        step = result.steps[0]
+        assert step.name == "prove" and step.status == "failed"
+        assert "services.a.fake_difference" in step.summary
+        assert [s.status for s in result.steps[1:]] == ["skipped"] * 4
+        assert user_files(target) == before
+
+
+def test_required_variable_left_unset_does_not_block_the_proof(make_target, run_fix):
+    text = ("services:\n  a:\n    image: x\n    environment:\n      DOMAIN: ${DOMAIN:?set DOMAIN}\n"
+            "      A_PASSWORD: weakpw99\n")
+    target = make_target({"docker-compose.yml": text})
+    result, *_ = run_fix(target)
+    assert next(s for s in result.steps if s.name == "prove").status == "ok"
+    assert "weakpw99" not in (target / "docker-compose.yml").read_text()
+
+
+# ---- item 4: empty stays empty ------------------------------------------------------------
+EMPTIES = """services:
+  a:
+    image: busybox
+    environment:
+      AWS_SESSION_TOKEN: ${AWS_SESSION_TOKEN:-}
+      FERNET_KEY: ''
+      BEATS_PASSWORD: ${BEATS_PASSWORD-}
+      URL: postgres://u:${PG_PASSWORD:-}@db/x
+      KEPT_PASSWORD: ${KEPT_PASSWORD}
+      NEW_PASSWORD: ${NEW_PASSWORD}
+"""
+
+
+def test_empty_values_stay_empty_and_are_listed(make_target, run_fix, compose):
+    target = make_target({"docker-compose.yml": EMPTIES}, untracked={".env": "KEPT_PASSWORD=\n"})
+    result, out, err, _ = run_fix(target)
+    assert (target / "docker-compose.yml").read_text() == EMPTIES
+    env = (target / ".env").read_text()
+    assert env.startswith("KEPT_PASSWORD=\n")
+    from maestro_tasks.secrets import envfile
+
+    values = envfile.parse_env(".env", env.encode()).values
+    assert set(values) == {"KEPT_PASSWORD", "NEW_PASSWORD"} and values["KEPT_PASSWORD"] == ""
+    assert len(values["NEW_PASSWORD"]) >= 32  # unset ${X} without a default: that is the fix
+    compose_step = next(s for s in result.steps if s.name == "compose")
+    warning = next(d for d in compose_step.details if "left empty on purpose" in d)
+    for name in ("AWS_SESSION_TOKEN", "FERNET_KEY", "BEATS_PASSWORD", "URL", "KEPT_PASSWORD"):
+        assert name in warning
+    assert len(compose_step.data["empty_kept"]) == 5
+    model = resolved(compose, target, str(target / ".env"))
+    envs = model["services"]["a"]["environment"]
+    assert envs["AWS_SESSION_TOKEN"] == envs["FERNET_KEY"] == envs["BEATS_PASSWORD"] == ""
+    assert envs["URL"] == "postgres://u:@db/x" and envs["KEPT_PASSWORD"] == ""
+    assert result.ok, [(s.name, s.summary) for s in result.steps]
