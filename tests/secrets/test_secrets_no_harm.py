@@ -198,3 +198,32 @@ def test_empty_values_stay_empty_and_are_listed(make_target, run_fix, compose):
     assert envs["AWS_SESSION_TOKEN"] == envs["FERNET_KEY"] == envs["BEATS_PASSWORD"] == ""
     assert envs["URL"] == "postgres://u:@db/x" and envs["KEPT_PASSWORD"] == ""
     assert result.ok, [(s.name, s.summary) for s in result.steps]
+
+
+# ---- item 10: settings and flags ----------------------------------------------------------
+def test_diff_previews_and_writes_nothing(make_target, run_fix):
+    text = "services:\n  a:\n    image: x\n    environment:\n      A_PASSWORD: weakpw99\n"
+    target = make_target({"docker-compose.yml": text})
+    before = user_files(target)
+    result, out, err, _ = run_fix(target, diff=True)
+    assert result.ok and user_files(target) == before and not (target / ".maestro").exists()
+    assert "+      A_PASSWORD: ${A_PASSWORD:?" in out and "weakpw99" not in out + err
+    assert [s.status for s in result.steps].count("changed") >= 3
+
+
+def test_cli_env_file_default_is_the_setting(make_target):
+    from mt_testkit import run_cli
+
+    text = "services:\n  a:\n    image: x\n    environment:\n      A_PASSWORD: weakpw99\n"
+    target = make_target({"docker-compose.yml": text,
+                          "pyproject.toml": '[tool.maestro-tasks]\nenv_file = "s.env"\n'})
+    res = run_cli("week1.fix-secrets", "--target", str(target))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (target / "s.env").is_file() and not (target / ".env").exists()
+    assert "/s.env" in (target / ".gitignore").read_text()
+    # An explicit flag wins over the setting.
+    target2 = make_target({"docker-compose.yml": text,
+                           "pyproject.toml": '[tool.maestro-tasks]\nenv_file = "s.env"\n'})
+    res = run_cli("week1.fix-secrets", "--target", str(target2), "--env-file", "flag.env")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (target2 / "flag.env").is_file() and not (target2 / "s.env").exists()
