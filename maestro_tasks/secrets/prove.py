@@ -123,7 +123,8 @@ def _missing_env_files(model: dict, root: Path) -> list[Path]:
 def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           original_env: tuple[str, dict[str, str | None]], candidate: dict[str, bytes | None],
           mapping: dict[str, str], generated: list[str],
-          tracked: Callable[[str], bool], raw_models: list[dict] | None = None) -> Proof:
+          tracked: Callable[[str], bool], raw_models: list[dict] | None = None,
+          probe: Callable[[Path], tuple[tuple, str]] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
@@ -177,6 +178,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
         if rc == 124 or old is None:
             proof.problems.append("`compose config` of the original timed out: nothing proven")
             return proof
+        before = probe(root) if probe is not None else None
         for rel, data in candidate.items():
             if data is None:
                 continue
@@ -196,15 +198,40 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
             return proof
         full = dict(mapping)
         diffs = compare.differences(old, new, full)
+        for svc, keys in new_service_keys(old, new).items():
+            proof.problems.append(f"service {svc} would receive new variable(s) "
+                                  f"{', '.join(keys)} through its env_file")
+            for key in [None, *keys]:
+                where = f"services.{svc}.environment" + (f".{key}" if key else "")
+                diffs = [d for d in diffs if d != where]
         if diffs:
             proof.problems.append("resolved config would differ outside secret values at "
                                   + ", ".join(diffs[:5]))
         proof.checked.append("compose config equal except at secret values")
         proof.problems.extend(shell_problems(old, new, full))
         proof.checked.append("shell words kept")
+        if before is not None and probe is not None:
+            after = probe(root)
+            if after[0] > before[0]:
+                proof.problems.append("the test suite would collect worse with the candidate: "
+                                      + after[1])
+            proof.checked.append("test collection no worse")
         return proof
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def new_service_keys(old: dict, new: dict) -> dict[str, list[str]]:
+    """service → environment keys it would gain (an env_file that is the env file)."""
+    out = {}
+    for name, svc in (new.get("services") or {}).items():
+        before = ((old.get("services") or {}).get(name) or {}).get("environment") or {}
+        after = (svc or {}).get("environment") or {}
+        if isinstance(before, dict) and isinstance(after, dict):
+            added = sorted(set(after) - set(before))
+            if added:
+                out[name] = added
+    return out
 
 
 def _clean(line: str, root: Path) -> str:

@@ -18,7 +18,7 @@ from ..compose import oracle
 from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
-from . import compare, core, detect, envfile, gitignore, prove, rules, yamlsrc
+from . import compare, core, detect, envfile, gitignore, prove, readers, rules, yamlsrc
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -116,10 +116,53 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
     for var, value in an.rotated.items():
         mapping[value] = an.env.values.get(var) or ""
     generated = [*an.added.values(), *an.rotated.values()]
+    rel = env_rel(ctx)
+    new_keys = [k for k in an.added if k not in an.env.values]
+    found = readers.readers_of(ctx.target, rel) if new_keys else []
+    if found:
+        an.proof = prove.Proof(problems=[
+            f"{rel} is also read by the application: {', '.join(map(str, found[:3]))}; the "
+            f"{len(new_keys)} new key(s) ({', '.join(new_keys[:4])}) would reach it "
+            "(pydantic-settings rejects unknown keys by default)"],
+            hint=("Compose interpolates only from the project .env or --env-file "
+                  "(COMPOSE_ENV_FILES is not read from .env), so no file-only mechanism "
+                  "exists: add the values yourself where the application accepts them, or "
+                  "keep them in another file: --env-file secrets.env with the setting "
+                  "env_file = \"secrets.env\" (week1.up/down/status then pass it to compose; "
+                  "plain `docker compose` needs --env-file .env --env-file secrets.env)"))
+        return
     an.proof = prove.prove(
-        compose_command(ctx), ctx.target, an.compose_files, env_rel(ctx),
+        compose_command(ctx), ctx.target, an.compose_files, rel,
         (an.env.text, dict(an.env.values)), files, mapping, generated,
-        lambda rel: gitignore.tracked(ctx.target, rel), [raw] if raw else [])
+        lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
+        probe=_test_probe(ctx) if files.get(rel) is not None else None)
+
+
+def _test_probe(ctx: Context):
+    """The target's own pytest collection as a judge (fix-tests' probe), or None when the
+    target has no Python tests or no interpreter with pytest."""
+    from ..testing import interpreter as interp_mod, probe as probe_mod
+
+    tests = [f for f in readers.python_files(ctx.target)
+             if Path(f).name.startswith("test_") or Path(f).name.endswith("_test.py")]
+    if not tests:
+        return None
+    try:
+        chosen = interp_mod.inspect(interp_mod.choose(ctx.target, ctx.settings.get("python"),
+                                                      source="setting python"), ctx.target)
+    except Exception:  # noqa: BLE001 - no usable interpreter: nothing to judge with
+        return None
+    if not chosen.pytest_version or not chosen.executable:
+        return None
+    resolved = interp_mod.Interpreter([chosen.executable], chosen.source)
+
+    def run(root: Path) -> tuple[tuple, str]:
+        result = probe_mod.collect(resolved, root, timeout=300)
+        why = (result.errors[0].last_line() if result.errors else "") or (
+            f"{result.collected} collected")
+        return result.score(), why
+
+    return run
 
 
 def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:

@@ -114,7 +114,8 @@ def test_proof_sees_new_keys_reaching_a_service_env_file(tmp_path, compose):
     bad = _prove(compose, tmp_path, {"docker-compose.yml": new.encode(),
                                      ".env": f"MODE=dev\nDB_PASSWORD={value}\nOTHER_TOKEN={value}\n"
                                      .encode()}, {value: "weakpw99"}, "MODE=dev\n")
-    assert not bad.ok and "services.app.environment" in bad.problems[0]
+    assert bad.problems == ["service app would receive new variable(s) OTHER_TOKEN through its "
+                            "env_file"]
 
 
 @pytest.mark.parametrize("text,words", [
@@ -227,3 +228,77 @@ def test_cli_env_file_default_is_the_setting(make_target):
     res = run_cli("week1.fix-secrets", "--target", str(target2), "--env-file", "flag.env")
     assert res.returncode == 0, res.stdout + res.stderr
     assert (target2 / "flag.env").is_file() and not (target2 / "s.env").exists()
+
+
+# ---- item 5: who else reads the env file --------------------------------------------------
+APP = "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: weakpw99\n"
+SETTINGS_PY = '''from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env")
+    debug: bool = False
+'''
+
+
+@pytest.mark.parametrize("rel,source,kind", [
+    ("app/settings.py", SETTINGS_PY, "pydantic-settings"),
+    ("app/main.py", "from dotenv import load_dotenv\n\nload_dotenv()\n", "python-dotenv"),
+    ("app/conf.py", "import os\nfrom decouple import config\n", "python-decouple"),
+    ("proj/settings.py", "import environ\nenv = environ.Env()\nenviron.Env.read_env('.env')\n",
+     "django-environ"),
+    ("app/old.py", "class Settings:\n    class Config:\n        env_file = '.env'\n",
+     "pydantic-settings"),
+])
+def test_application_reading_env_file_stops_before_writing(rel, source, kind, make_target, run_fix):
+    target = make_target({"docker-compose.yml": APP, rel: source})
+    before = user_files(target)
+    for _ in range(2):  # same verdict twice
+        result, *_ = run_fix(target)
+        step = result.steps[0]
+        assert step.status == "failed" and not result.ok
+        assert f"{rel}:" in step.summary and kind in step.summary
+        assert "POSTGRES_PASSWORD" in step.summary and "COMPOSE_ENV_FILES" in step.hint
+        assert user_files(target) == before
+
+
+def test_readers_elsewhere_named_files_do_not_count(make_target, run_fix):
+    target = make_target({"docker-compose.yml": APP,
+                          "app/settings.py": SETTINGS_PY.replace('".env"', '".env.app"')})
+    result, *_ = run_fix(target)
+    assert result.ok, [(s.name, s.summary) for s in result.steps]
+
+
+def test_service_env_file_gaining_keys_is_refused(make_target, run_fix):
+    text = ("services:\n  app:\n    image: busybox\n    env_file: .env\n    environment:\n"
+            "      MODE: dev\n  db:\n    image: postgres\n    environment:\n"
+            "      POSTGRES_PASSWORD: weakpw99\n")
+    target = make_target({"docker-compose.yml": text}, untracked={".env": "MODE2=1\n"})
+    before = user_files(target)
+    result, *_ = run_fix(target)
+    step = result.steps[0]
+    assert step.status == "failed"
+    assert "service app would receive new variable(s) POSTGRES_PASSWORD" in step.summary
+    assert user_files(target) == before
+
+
+def test_test_suite_collecting_worse_stops_before_writing(make_target, run_fix):
+    conftest = ("from pathlib import Path\n\n"
+                "_env = Path(__file__).parent / '.env'\n"
+                "if _env.exists():\n"
+                "    keys = {l.split('=')[0] for l in _env.read_text().splitlines() if '=' in l}\n"
+                "    assert keys <= {'MODE'}, f'unknown keys {sorted(keys)}'\n")
+    target = make_target({"docker-compose.yml": APP, "conftest.py": conftest,
+                          "tests/test_a.py": "def test_a():\n    pass\n"})
+    before = user_files(target)
+    result, *_ = run_fix(target)
+    step = result.steps[0]
+    assert step.status == "failed", step.summary
+    assert "test suite would collect worse" in step.summary and "POSTGRES_PASSWORD" in step.summary
+    assert user_files(target) == before
+    # The same suite that does not mind: written, and the proof says collection was checked.
+    ok = make_target({"docker-compose.yml": APP, "tests/test_a.py": "def test_a():\n    pass\n"})
+    result, *_ = run_fix(ok)
+    assert result.ok
+    crit = next(c for s in result.steps for c in s.criteria if c.name.startswith("plan proven"))
+    assert "test collection no worse" in crit.evidence
