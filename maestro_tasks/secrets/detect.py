@@ -67,6 +67,8 @@ class Findings:
     ref_defaults: dict[str, str] = field(default_factory=dict)  # non-secret VAR → its default
     # Secret positions left empty on purpose ('' or ${X:-} / ${X-}): kept empty, listed.
     empties: list[tuple[str, str]] = field(default_factory=list)  # (where, file:line)
+    passthrough: dict[str, list[str]] = field(default_factory=dict)  # secret VAR → places
+    secret_files: list[tuple[str, str, str]] = field(default_factory=list)  # (name, file, compose file)
 
 
 def _scan_interp(value: str) -> list[re.Match[str]]:
@@ -264,6 +266,14 @@ class _Scanner:
 
     # -- one scalar -------------------------------------------------------------------------
     def scalar(self, path: tuple, node: Any) -> None:
+        if node.tag.endswith(":null") and len(path) >= 2 and path[-2] == "environment" and \
+                isinstance(path[-1], str) and rules.is_secret_key(path[-1]):
+            self.f.passthrough.setdefault(path[-1], []).append(_where(path))  # ``SECRET:``
+            return
+        if len(path) == 3 and path[0] == "secrets" and path[2] == "file" and \
+                "$" not in node.value:
+            self.f.secret_files.append((str(path[1]), node.value, self.doc.rel))
+            return
         if node.tag.endswith(":null") or node.tag.endswith(":bool"):
             return
         value: str = node.value
@@ -275,7 +285,10 @@ class _Scanner:
         if is_item and container in _LIST_KV_KEYS:
             k, eq, v = value.partition("=")
             if not eq:
-                return  # "- KEY" passes the variable through from the shell
+                # "- KEY" passes the variable through (from the env file or the shell)
+                if container == "environment" and rules.is_secret_key(k.strip()):
+                    self.f.passthrough.setdefault(k.strip(), []).append(_where(path))
+                return
             key, offset, body = k.strip(), len(k) + 1, v
             path = path[:-1] + (key,)  # report environment.KEY, not environment.3
         elif not is_item and path:

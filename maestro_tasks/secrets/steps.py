@@ -18,7 +18,7 @@ from ..compose import oracle
 from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.fsio import scratch_dir
-from . import compare, core, detect, envfile, gitignore, prove, readers, rules, yamlsrc
+from . import blast, compare, core, detect, envfile, gitignore, prove, readers, rules, yamlsrc
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
@@ -60,7 +60,8 @@ def analysis(ctx: Context) -> core.Analysis:
             try:
                 computed = core.analyse(
                     files, env_rel(ctx), ctx.read_bytes, template,
-                    rotate=ctx.options.get("rotate"), register=ctx.masker.add)
+                    rotate=ctx.options.get("rotate"), register=ctx.masker.add,
+                    elsewhere=blast.finder(ctx.target, _own_files(ctx, files)))
             except core.RewriteError as exc:
                 from ..engine import StepFailed
 
@@ -72,6 +73,11 @@ def analysis(ctx: Context) -> core.Analysis:
     if an is None:
         raise StepSkipped("no compose file (compose.yaml / docker-compose.yml) in the target")
     return an
+
+
+def _own_files(ctx: Context, files: list[str]) -> set[str]:
+    """Files this run rewrites: a secret standing there is not "elsewhere"."""
+    return {*files, env_rel(ctx), EXAMPLE}
 
 
 def compose_command(ctx: Context) -> list[str] | None:
@@ -347,12 +353,22 @@ class EnvStep(_SecretsStep):
                 missing.append(f"{var} missing")
             elif (why := rules.weakness(value, an.template.get(var) or rules.rule_for(var, value))):
                 weak.append(f"{var} ({why})")
+        if any(env.values.get(var) for var in an.secret_vars):
+            index = blast.Index(ctx.target, an.docs, _own_files(ctx, an.compose_files))
+            for var in an.secret_vars:
+                value = env.values.get(var)
+                places = index.find(value) if value else []
+                if places:
+                    weak = [w for w in weak if not w.startswith(f"{var} (")]
+                    weak.append(f"{var} (also in {', '.join(places)}: kept, not rotated; change "
+                                "it there too)")
         crits = [Criterion(
             "every secret meets its strength rule", not weak and not missing,
             f"{len(an.secret_vars)} secret variable(s) checked in {rel}" if not weak and not missing
             else "; ".join(weak + missing)
             + (f"; run with --rotate {','.join(w.split(' ')[0] for w in weak)} (a data volume "
                "initialised with the old value keeps it)" if weak else ""))]
+        crits.extend(self._secret_files(ctx, an))
         mode = stat.S_IMODE(ctx.path(rel).stat().st_mode) if data is not None else None
         if data is None and not an.secret_vars:
             crits.append(Criterion(f"{rel} is mode 0600", True, f"no secrets, no {rel} needed"))
@@ -360,6 +376,36 @@ class EnvStep(_SecretsStep):
             crits.append(Criterion(f"{rel} is mode 0600", mode == 0o600,
                                    f"mode {oct(mode)}" if mode is not None else f"{rel} absent"))
         return crits
+
+
+    @staticmethod
+    def _secret_files(ctx: Context, an: core.Analysis) -> list[Criterion]:
+        """Compose ``secrets:`` files with secret-named names: strong, or an unmet criterion."""
+        checked, weak = 0, []
+        for name, file, compose_rel in an.findings.secret_files:
+            if not rules.is_secret_key(name) and "PASSWORD" not in name.upper():
+                continue
+            rel = os.path.normpath(os.path.join(os.path.dirname(compose_rel), file))
+            try:
+                data = ctx.read_bytes(rel)
+            except InputError:
+                continue
+            if data is None:
+                continue
+            value = data.decode("utf-8", "replace").rstrip("\r\n")
+            if not value:
+                continue
+            ctx.masker.add(value)
+            checked += 1
+            why = rules.weakness(value, an.template.get(name) or rules.rule_for(name, value))
+            if why:
+                weak.append(f"secret {name} ({rel}): {why}")
+        if not checked:
+            return []
+        return [Criterion("compose secrets: files meet their strength rule", not weak,
+                          f"{checked} secret file(s) checked" if not weak else "; ".join(weak)
+                          + "; write a strong value into the file (a data volume initialised "
+                          "with the old value keeps it)")]
 
 
 class ComposeStep(_SecretsStep):

@@ -302,3 +302,69 @@ def test_test_suite_collecting_worse_stops_before_writing(make_target, run_fix):
     assert result.ok
     crit = next(c for s in result.steps for c in s.criteria if c.name.startswith("plan proven"))
     assert "test collection no worse" in crit.evidence
+
+
+# ---- item 11: weak values wherever they come from -----------------------------------------
+def _crit(result, name):
+    return next(c for s in result.steps for c in s.criteria if c.name == name)
+
+
+@pytest.mark.parametrize("entry", ["      - POSTGRES_PASSWORD\n", "      POSTGRES_PASSWORD:\n"])
+def test_weak_pass_through_value_is_unmet_never_changed(entry, make_target, run_fix):
+    env_block = "    environment:\n" + entry
+    if entry.startswith("      POSTGRES"):
+        env_block = "    environment:\n      POSTGRES_DB: app\n" + entry
+    text = "services:\n  db:\n    image: postgres\n" + env_block
+    target = make_target({"docker-compose.yml": text}, untracked={".env": "POSTGRES_PASSWORD=postgres\n"})
+    for _ in range(2):
+        result, out, err, _ = run_fix(target)
+        crit = _crit(result, "every secret meets its strength rule")
+        assert crit.met is False and "POSTGRES_PASSWORD" in crit.evidence
+        assert "--rotate POSTGRES_PASSWORD" in crit.evidence and "volume" in crit.evidence
+        assert (target / ".env").read_text() == "POSTGRES_PASSWORD=postgres\n"
+        assert (target / "docker-compose.yml").read_text() == text
+    result, *_ = run_fix(target, rotate="POSTGRES_PASSWORD")
+    assert _crit(result, "every secret meets its strength rule").met is True
+
+
+def test_weak_compose_secret_file_is_unmet(make_target, run_fix):
+    text = ("services:\n  db:\n    image: postgres\n    secrets: [db_password, tls_cert]\n"
+            "    environment:\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n"
+            "secrets:\n  db_password:\n    file: ./secrets/db_password.txt\n"
+            "  tls_cert:\n    file: ./secrets/cert.pem\n")
+    target = make_target({"docker-compose.yml": text, "secrets/db_password.txt": "hunter2\n",
+                          "secrets/cert.pem": "-----BEGIN CERT-----\n"})
+    result, out, err, _ = run_fix(target)
+    crit = _crit(result, "compose secrets: files meet their strength rule")
+    assert crit.met is False and "db_password (secrets/db_password.txt)" in crit.evidence
+    assert "tls_cert" not in crit.evidence and "hunter2" not in out + err
+    assert (target / "secrets/db_password.txt").read_text() == "hunter2\n"
+    assert not result.ok
+
+
+# ---- item 6: blast radius before rotation -------------------------------------------------
+BLAST = ("services:\n  db:\n    image: postgres\n    environment:\n"
+         "      POSTGRES_PASSWORD: weakdbpw1\n"
+         "  proxy:\n    image: pgbouncer\n    volumes:\n      - ./pgbouncer:/etc/pgbouncer:ro\n")
+
+
+@pytest.mark.parametrize("where,tracked", [("pgbouncer/userlist.txt", True),
+                                           ("pgbouncer/userlist.txt", False),
+                                           ("scripts/init.sql", True)])
+def test_literal_found_elsewhere_is_kept_and_reported(where, tracked, make_target, run_fix):
+    other = {where: '"app" "weakdbpw1"\n'}
+    target = make_target({"docker-compose.yml": BLAST, "pgbouncer/pgbouncer.ini": "[databases]\n",
+                          **(other if tracked else {})}, untracked=None if tracked else other)
+    codes = []
+    for _ in range(2):
+        result, *_ = run_fix(target)
+        codes.append(result.ok)
+        from maestro_tasks.secrets import envfile
+
+        env = envfile.parse_env(".env", (target / ".env").read_bytes()).values
+        assert env["POSTGRES_PASSWORD"] == "weakdbpw1"  # kept: the connection still works
+        assert "weakdbpw1" not in (target / "docker-compose.yml").read_text()
+        crit = _crit(result, "every secret meets its strength rule")
+        assert crit.met is False and f"{where}:1" in crit.evidence
+        assert "--rotate POSTGRES_PASSWORD" in crit.evidence
+    assert codes == [False, False]  # never exit 0 with a broken connection; same verdict twice
