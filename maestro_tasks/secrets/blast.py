@@ -8,7 +8,8 @@ file as it is) and reported with ``file:line`` and the ``--rotate VAR`` hint.
 Searched: every git-tracked file (or every file outside git), plus every file under the bind-
 mount sources and build contexts of the compose files (tracked or not), except the files this
 run rewrites, documentation (``*.md``, ``*.rst``, ``*.adoc``) and files over 1 MB or binary.
-A value matches as a whole word (not inside a longer word).
+A value matches as a whole word (not inside a longer word); a plain word (``admin``, ``postgres``)
+only where it stands as a credential (a secret-named word just before it, or ``:word@``).
 """
 
 from __future__ import annotations
@@ -128,16 +129,36 @@ class Index:
         if len(literal) < MIN_LITERAL:
             return []
         pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(literal) + r"(?![A-Za-z0-9_])")
+        distinctive = _distinctive(literal)
         out = []
         for rel, text in self.texts.items():
             if literal not in text:
                 continue
-            m = pattern.search(text)
-            if m:
-                out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
-                if len(out) >= limit:
+            for m in pattern.finditer(text):
+                if distinctive or _credential_context(text, m.start(), m.end()):
+                    out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")
                     break
+            if len(out) >= limit:
+                break
         return out
+
+
+_KEYWORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
+
+
+def _distinctive(literal: str) -> bool:
+    """A value unlikely to stand anywhere by chance: 8+ characters, not a plain word
+    (``weakdbpw1`` is; ``admin``, ``postgres``, ``changeme`` are not)."""
+    return len(literal) >= 8 and not re.fullmatch(r"[a-z]+|[A-Z]+|[A-Z][a-z]+", literal)
+
+
+def _credential_context(text: str, a: int, b: int) -> bool:
+    """A plain word counts only where it stands as a credential: a secret-named word up to 30
+    characters before it on its line (``password: admin``), or the password of a URL."""
+    if text[a - 1:a] == ":" and text[b:b + 1] == "@":
+        return True
+    start = max(text.rfind("\n", 0, a) + 1, a - 30)
+    return any(k in text[start:a].lower() for k in _KEYWORDS)
 
 
 def finder(target: Path, exclude: set[str]) -> Callable[[list[Any]], Callable[[str], list[str]]]:

@@ -121,7 +121,7 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
             mapping[g.value] = g.resolved
     for var, value in an.rotated.items():
         mapping[value] = an.env.values.get(var) or ""
-    generated = [*an.added.values(), *an.rotated.values()]
+    generated = [*(v for k, v in an.added.items() if k not in an.kept), *an.rotated.values()]
     rel = env_rel(ctx)
     new_keys = [k for k in an.added if k not in an.env.values]
     found = readers.readers_of(ctx.target, rel) if new_keys else []
