@@ -25,7 +25,7 @@ from pathlib import Path
 
 MAX_BYTES = 512 * 1024
 _SKIP = {".git", "node_modules", ".venv", "venv", ".maestro", "__pycache__", ".tox", "site-packages"}
-_ENV_FILE = re.compile(r"""\benv_file\s*[=:]\s*[\(\[]?\s*(?:Path\()?\s*["']([^"']+)["']""")
+_ENV_FILE = re.compile(r"""\benv_file\s*[=:]\s*[^,\n#"']{0,60}?["']([^"']+)["']""")
 _DOTENV = re.compile(r"""\b(load_dotenv|dotenv_values)\s*\(\s*(?:(?:dotenv_path\s*=\s*)?["']([^"']+)["'])?""")
 _DECOUPLE = re.compile(r"""^\s*(?:from\s+decouple\s+import|import\s+decouple)\b""", re.M)
 _ENVIRON = re.compile(r"""\bread_env\s*\(\s*(?:(?:env_file\s*=\s*)?["']([^"']+)["'])?""")

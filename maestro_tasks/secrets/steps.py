@@ -131,11 +131,11 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
             f"{len(new_keys)} new key(s) ({', '.join(new_keys[:4])}) would reach it "
             "(pydantic-settings rejects unknown keys by default)"],
             hint=("Compose interpolates only from the project .env or --env-file "
-                  "(COMPOSE_ENV_FILES is not read from .env), so no file-only mechanism "
-                  "exists: add the values yourself where the application accepts them, or "
-                  "keep them in another file: --env-file secrets.env with the setting "
-                  "env_file = \"secrets.env\" (week1.up/down/status then pass it to compose; "
-                  "plain `docker compose` needs --env-file .env --env-file secrets.env)"))
+                  "(COMPOSE_ENV_FILES is read from the shell, not from .env), so no mechanism "
+                  "without a flag exists: add the values to .env yourself if the application "
+                  "accepts extra keys (pydantic-settings: extra=\"ignore\"), or keep them in "
+                  "another file and run compose with --env-file .env --env-file <that file> "
+                  "every time"))
         return
     an.proof = prove.prove(
         compose_command(ctx), ctx.target, an.compose_files, rel,
@@ -272,7 +272,7 @@ class GitignoreStep(_SecretsStep):
                       gitignore.check_ignored(ctx.target, STATE_ENTRY, text, is_dir=True),
                       f"{how} {STATE_ENTRY}"),
         ]
-        tracked = [f for f in [env, *_env_files_with_secrets(ctx, an)]
+        tracked = [f for f in dict.fromkeys([env, *_env_files_with_secrets(ctx, an)])
                    if gitignore.tracked(ctx.target, f)]
         crits.append(Criterion(
             "no secret file tracked by git", not tracked,

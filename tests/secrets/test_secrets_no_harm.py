@@ -259,6 +259,7 @@ def test_application_reading_env_file_stops_before_writing(rel, source, kind, ma
         assert step.status == "failed" and not result.ok
         assert f"{rel}:" in step.summary and kind in step.summary
         assert "POSTGRES_PASSWORD" in step.summary and "COMPOSE_ENV_FILES" in step.hint
+        assert "--env-file .env --env-file" in step.hint
         assert user_files(target) == before
 
 
