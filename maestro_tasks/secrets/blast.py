@@ -7,7 +7,8 @@ file as it is) and reported with ``file:line`` and the ``--rotate VAR`` hint.
 
 Searched: every git-tracked file (or every file outside git), plus every file under the bind-
 mount sources and build contexts of the compose files (tracked or not), except the files this
-run rewrites, documentation (``*.md``, ``*.rst``, ``*.adoc``) and files over 1 MB or binary.
+run rewrites, documentation (``*.md``, ``*.rst``, ``*.adoc``), templates users copy from
+(``*example*``, ``*sample*``, ``*template*``, ``*.dist``) and files over 1 MB or binary.
 A value matches as a whole word (not inside a longer word); a plain word (``admin``, ``postgres``)
 only where it stands as a credential (a secret-named word just before it, or ``:word@``).
 """
@@ -24,6 +25,8 @@ MAX_BYTES = 1024 * 1024
 MAX_FILES = 20_000
 MIN_LITERAL = 3
 _DOCS = (".md", ".rst", ".adoc", ".markdown")
+# Templates users copy from (.env.dev.example, settings.sample.py): no container reads them.
+_TEMPLATE_NAME = re.compile(r"example|sample|template|\.dist$", re.I)
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", ".maestro", "__pycache__", ".tox"}
 
 
@@ -111,7 +114,8 @@ class Index:
         for rel in dict.fromkeys(names):
             if len(self.texts) >= MAX_FILES:
                 break
-            if rel in exclude or rel.lower().endswith(_DOCS) or rel.startswith(".maestro/"):
+            if rel in exclude or rel.lower().endswith(_DOCS) or rel.startswith(".maestro/") \
+                    or _TEMPLATE_NAME.search(os.path.basename(rel)):
                 continue
             path = target / rel
             try:

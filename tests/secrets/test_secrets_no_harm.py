@@ -369,3 +369,28 @@ def test_literal_found_elsewhere_is_kept_and_reported(where, tracked, make_targe
         assert crit.met is False and f"{where}:1" in crit.evidence
         assert "--rotate POSTGRES_PASSWORD" in crit.evidence
     assert codes == [False, False]  # never exit 0 with a broken connection; same verdict twice
+
+
+@pytest.mark.parametrize("where,content", [
+    (".env.prod.example", "POSTGRES_PASSWORD=weakdbpw1\n"),   # a template users copy from
+    ("docs/setup.md", "password: weakdbpw1\n"),                # documentation
+    ("tests/test_x.py", 'role = "admin"  # weakdbpw2\n'),      # another word
+])
+def test_templates_docs_and_other_words_do_not_stop_rotation(where, content, make_target, run_fix):
+    target = make_target({"docker-compose.yml": BLAST, "pgbouncer/pgbouncer.ini": "[databases]\n",
+                          where: content})
+    result, *_ = run_fix(target)
+    assert result.ok, [(s.name, s.summary) for s in result.steps]
+    from maestro_tasks.secrets import envfile
+
+    env = envfile.parse_env(".env", (target / ".env").read_bytes()).values
+    assert len(env["POSTGRES_PASSWORD"]) >= 32
+
+
+def test_plain_word_counts_only_as_a_credential():
+    from maestro_tasks.secrets import blast
+
+    assert blast._distinctive("weakdbpw1") and not blast._distinctive("postgres")
+    text = 'role="admin"\npassword: admin\nurl = "pg://u:admin@db"\n'
+    hits = [m for m in (text.find('"admin"') + 1, text.find(": admin") + 2, text.find(":admin@") + 1)]
+    assert [blast._credential_context(text, a, a + 5) for a in hits] == [False, True, True]
