@@ -124,23 +124,28 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           original_env: tuple[str, dict[str, str | None]], candidate: dict[str, bytes | None],
           mapping: dict[str, str], generated: list[str],
           tracked: Callable[[str], bool], raw_models: list[dict] | None = None,
-          probe: Callable[[Path], tuple[tuple, str]] | None = None) -> Proof:
+          probe: Callable[[Path], tuple[tuple, str]] | None = None,
+          env_added: list[str] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
-    ``generated``: every value this plan invents (none may land in a tracked file)."""
+    ``generated``: every value this plan invents (none may land in a tracked file);
+    ``env_added``: every value the plan puts into the env file, kept old ones included (a
+    tracked env file receives none of them)."""
     proof = Proof()
     for rel, data in candidate.items():
         if data is None:
             continue
         text = data.decode("utf-8", "replace")
-        if any(v and v in text for v in generated) and tracked(rel):
+        watch = [*generated, *(env_added or [])] if rel == env_rel else generated
+        if any(v and v in text for v in watch) and tracked(rel):
             if rel == env_rel:
-                proof.problems.append(f"{rel} is tracked by git and would receive generated "
-                                      "secrets")
+                proof.problems.append(f"{rel} is tracked by git and would receive secret "
+                                      "values")
                 proof.hint = (f"stop tracking it: `git rm --cached {rel}`, add the line "
                               f"`/{rel}` to .gitignore and commit; or keep it and pass "
-                              "`--env-file <an untracked file>` (setting env_file) instead")
+                              "`--env-file <an untracked file>` (setting env_file) instead, "
+                              f"giving compose both files (--env-file {rel} --env-file <file>)")
             else:
                 proof.problems.append(f"{rel} is tracked by git: a generated secret would be "
                                       "committed")

@@ -141,7 +141,8 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
         compose_command(ctx), ctx.target, an.compose_files, rel,
         (an.env.text, dict(an.env.values)), files, mapping, generated,
         lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
-        probe=_test_probe(ctx) if files.get(rel) is not None else None)
+        probe=_test_probe(ctx) if files.get(rel) is not None else None,
+        env_added=[*an.added.values(), *an.rotated.values()])
 
 
 def _test_probe(ctx: Context):

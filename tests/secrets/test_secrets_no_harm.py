@@ -394,3 +394,12 @@ def test_plain_word_counts_only_as_a_credential():
     text = 'role="admin"\npassword: admin\nurl = "pg://u:admin@db"\n'
     hits = [m for m in (text.find('"admin"') + 1, text.find(": admin") + 2, text.find(":admin@") + 1)]
     assert [blast._credential_context(text, a, a + 5) for a in hits] == [False, True, True]
+
+
+def test_kept_value_never_goes_into_a_tracked_env_file(make_target, run_fix):
+    target = make_target({"docker-compose.yml": BLAST, "pgbouncer/userlist.txt": '"app" "weakdbpw1"\n',
+                          ".env": "MODE=1\n"})
+    before = user_files(target)
+    result, *_ = run_fix(target)
+    assert result.steps[0].status == "failed" and ".env is tracked by git" in result.steps[0].summary
+    assert user_files(target) == before
