@@ -403,3 +403,20 @@ def test_kept_value_never_goes_into_a_tracked_env_file(make_target, run_fix):
     result, *_ = run_fix(target)
     assert result.steps[0].status == "failed" and ".env is tracked by git" in result.steps[0].summary
     assert user_files(target) == before
+
+
+def test_stack_and_fix_secrets_read_the_same_env_file(tmp_path):
+    from maestro_tasks.compose.cli import ComposeCLI, Project
+    from maestro_tasks.engine import Context
+    from maestro_tasks.secrets.steps import env_rel
+
+    ctx = Context(target=tmp_path, settings={"env_file": "deploy/app.env"})
+    ctx.options = {"env_file": None}
+    assert env_rel(ctx) == "deploy/app.env"
+    ctx.options = {"env_file": "flag.env"}
+    assert env_rel(ctx) == "flag.env"  # the explicit flag wins
+    # week1.up / down / status build their Project from the same setting:
+    project = Project(ComposeCLI(["docker", "compose"], (2, 40, 0)), tmp_path, ["compose.yaml"],
+                      env_file="deploy/app.env")
+    argv = project.argv("config")
+    assert argv[argv.index("--env-file") + 1] == "deploy/app.env"
