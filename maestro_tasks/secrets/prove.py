@@ -163,7 +163,9 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
         env_path = root / env_rel
         _write_private(env_path, _env_with(env_text, holders).encode())
         compose_files = [root / f for f in files]
-        rc, old, err = oracle.config(cmd, root, compose_files, env_path)
+        # Compose's own default: the project folder is the first compose file's folder.
+        project = (root / files[0]).parent
+        rc, old, err = oracle.config(cmd, project, compose_files, env_path)
         if rc == 0 and old is not None:
             for p in _missing_env_files(old, root):
                 _write_private(p, b"")
@@ -175,7 +177,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                     p = Path(m.group(1))
                     if str(p).startswith(str(root)):
                         _write_private(p, b"")
-                rc, old, err = oracle.config(cmd, root, compose_files, env_path)
+                rc, old, err = oracle.config(cmd, project, compose_files, env_path)
             if rc != 0:
                 rel = next((f for f in files if f in line), files[0])
                 raise InputError(rel, f"compose cannot resolve the original: "
@@ -196,7 +198,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                 data = _env_with(text, {k: v for k, v in holders.items() if not now.get(k)}
                                  ).encode("utf-8", "surrogateescape")
             _write_private(root / rel, data)
-        rc, new, err = oracle.config(cmd, root, compose_files, env_path)
+        rc, new, err = oracle.config(cmd, project, compose_files, env_path)
         if rc != 0 or new is None:
             proof.problems.append("the candidate does not resolve: "
                                   + _clean(oracle.error_line(err), root))
@@ -312,12 +314,3 @@ def shell_problems(old: dict, new: dict, mapping: dict[str, str]) -> list[str]:
         if _syntax_ok(script) and _syntax_ok(new_script) is False:
             problems.append(f"{where}: `sh -n` rejects the new script")
     return problems
-
-
-def raw_model(cmd: list[str] | None, target: Path, files: list[str]) -> dict | None:
-    """The un-interpolated model (for the variables it requires); None without compose."""
-    if cmd is None:
-        return None
-    rc, model, _ = oracle.config(cmd, target, [target / f for f in files], Path(os.devnull),
-                                 interpolate=False)
-    return model if rc == 0 else None

@@ -180,7 +180,8 @@ def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:
     if cmd is None:
         return None
     files = [ctx.path(rel) for rel in an.compose_files]
-    rc, model, err = oracle.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
+    rc, model, err = oracle.config(cmd, files[0].parent, files, Path(os.devnull),
+                                   interpolate=False)
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
         return model
     line = oracle.error_line(err)
@@ -501,7 +502,7 @@ class ComposeStep(_SecretsStep):
                 env_path = tmp / "empty.env"
                 env_path.write_bytes(b"")
             new_files = [ctx.path(f) for f in an.compose_files]
-            rc, new_model, err = oracle.config(cmd, ctx.target, new_files, env_path)
+            rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
             log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
             missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
             shown = " ".join(cmd)
@@ -511,7 +512,7 @@ class ComposeStep(_SecretsStep):
                 f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
                 f" (log: {log.relative_to(ctx.target)})" if log else "")
             crits = [Criterion(names[0], ok, evidence)]
-            orc, old_model, oerr = oracle.config(cmd, ctx.target, files, old_env)
+            orc, old_model, oerr = oracle.config(cmd, new_files[0].parent, files, old_env)
             if rc != 0 or orc != 0:
                 crits.append(Criterion(names[1], None if orc != 0 else False,
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]

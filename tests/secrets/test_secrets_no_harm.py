@@ -420,3 +420,14 @@ def test_stack_and_fix_secrets_read_the_same_env_file(tmp_path):
                       env_file="deploy/app.env")
     argv = project.argv("config")
     assert argv[argv.index("--env-file") + 1] == "deploy/app.env"
+
+
+def test_compose_file_in_a_subfolder_resolves_from_its_own_folder(make_target, run_fix):
+    # As `docker compose -f dev/compose.yml` does: relative paths start at dev/.
+    files = {"dev/compose.yml": "services:\n  db:\n    extends:\n      file: ../common/db.yml\n"
+                                "      service: db\n    environment:\n      DB_PASSWORD: weakpw99\n",
+             "common/db.yml": "services:\n  db:\n    image: postgres\n"}
+    target = make_target(files)
+    result, *_ = run_fix(target, compose_file=["dev/compose.yml"])
+    assert result.steps[0].status == "ok", result.steps[0].summary
+    assert "weakpw99" not in (target / "dev/compose.yml").read_text()
