@@ -568,10 +568,9 @@ class ExampleStep(_SecretsStep):
         if data is None:
             return [Criterion(f"{EXAMPLE} holds no secret value", False, f"{EXAMPLE} absent")]
         example = envfile.parse_env(EXAMPLE, data)
+        # The values in use now. (Old literals replaced by this run are not counted: the next
+        # run cannot see them, and the verdict of two runs must be the same.)
         secrets = {v for k, v in an.values().items() if v and k in an.secret_vars}
-        # An old literal that is also a user name (airflow / airflow) may stand as a user name.
-        secrets |= {o.literal for o in an.findings.occurrences
-                    if len(o.literal) >= 4 and o.literal not in an.findings.identities}
         leaked = [k for k, v in example.values.items()
                   if v and (v in secrets or k in an.secret_vars or rules.is_secret_key(k))]
         return [Criterion(f"{EXAMPLE} holds no secret value", not leaked,
