@@ -20,6 +20,7 @@ class Context:
     target: Path
     check: bool = False
     diff: bool = False
+    preview: bool = False  # with diff: print the diffs, write nothing (TaskSpec.diff_previews)
     json: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)

@@ -33,13 +33,14 @@ def differences(old: Any, new: Any, mapping: dict[str, str]) -> list[str]:
         a, b = old_leaves.get(path, "<absent>"), new_leaves.get(path, "<absent>")
         if a == b:
             continue
-        if isinstance(a, str) and isinstance(b, str) and _explained(a, b, mapping):
+        if isinstance(a, str) and isinstance(b, str) and explained(a, b, mapping):
             continue
         bad.append(".".join(map(str, path)))
     return bad
 
 
-def _explained(old: str, new: str, mapping: dict[str, str]) -> bool:
+def explained(old: str, new: str, mapping: dict[str, str]) -> bool:
+    """Whether ``new`` is ``old`` with some secret values replaced (``mapping``: new → old)."""
     values = sorted((v for v in mapping if v and v in new), key=len, reverse=True)
     if not values:
         return False

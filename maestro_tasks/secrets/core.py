@@ -34,6 +34,10 @@ class Analysis:
     weak: dict[str, str] = field(default_factory=dict)      # VAR → why (kept, not rotated)
     secret_vars: dict[str, rules.Rule] = field(default_factory=dict)
     missing_external: list[str] = field(default_factory=list)  # referenced, must be supplied
+    kept: dict[str, list[str]] = field(default_factory=dict)  # VAR → file:line where it also stands
+    empties: list[str] = field(default_factory=list)  # secret positions left empty on purpose
+    empty_vars: set[str] = field(default_factory=set)
+    proof: object = None  # prove.Proof once judged (None: nothing to write / not judged)
 
     def values(self) -> dict[str, str]:
         out = {k: v for k, v in self.env.values.items() if v is not None}
@@ -66,7 +70,8 @@ def parse_rotate(option: object) -> set[str] | str | None:
 
 def analyse(files: list[str], env_rel: str, read: Callable[[str], bytes | None],
             template_data: tuple[str, bytes | None], rotate: object = None,
-            register: Callable[..., None] = lambda *v: None) -> Analysis:
+            register: Callable[..., None] = lambda *v: None,
+            elsewhere: Callable[[list], Callable[[str], list[str]]] | None = None) -> Analysis:
     originals, docs = load_docs(files, read)
     env = envfile.parse_env(env_rel, read(env_rel))
     register(*(v for v in env.values.values() if v))
@@ -78,19 +83,33 @@ def analyse(files: list[str], env_rel: str, read: Callable[[str], bytes | None],
     # Secret references with no value in .env (``${POSTGRES_PASSWORD}`` alone): fill them too.
     names = {g.name for g in groups}
     missing_external = []
+    empty_in_env = []
     for var in findings.secret_refs:
-        if var not in names and not env.values.get(var) and rules.is_external(var):
+        if var not in names and var in env.values and not env.values[var]:
+            empty_in_env.append(var)  # left empty in the env file on purpose: stays empty
+            names.add(var)
+        elif var not in names and not env.values.get(var) and rules.is_external(var):
             missing_external.append(var)
         elif var not in names and not env.values.get(var):
             groups.append(Group(name=var, literal="", rule=template.get(var) or rules.rule_for(var)))
             names.add(var)
     an = Analysis(files, originals, docs, findings, groups, env, template,
                   missing_external=missing_external)
+    an.empties = [f"{where} ({line})" for where, line in findings.empties] + [
+        f"{var} ({env_rel}:{env.lines.get(var, '?')})" for var in empty_in_env]
+    an.empty_vars = set(empty_in_env)
     secret_vars = {g.name: g.rule for g in groups}
     for var in findings.secret_refs:
-        secret_vars.setdefault(var, template.get(var) or rules.rule_for(var, env.values.get(var)))
+        if var not in an.empty_vars:
+            secret_vars.setdefault(var, template.get(var) or rules.rule_for(var, env.values.get(var)))
+    # Pass-through entries (``- POSTGRES_PASSWORD``, ``SECRET:``) take their value from the env
+    # file: judged like the rest, and rotatable there; from the shell, they are not ours.
+    for var in findings.passthrough:
+        if env.values.get(var) and var not in secret_vars and not rules.is_external(var):
+            secret_vars[var] = template.get(var) or rules.rule_for(var, env.values.get(var))
     an.secret_vars = secret_vars
     wanted = parse_rotate(rotate)
+    find_elsewhere = elsewhere(docs) if elsewhere is not None else (lambda literal: [])
     if isinstance(wanted, set):
         unknown = sorted(wanted - set(secret_vars))
         if unknown:
@@ -99,8 +118,16 @@ def analyse(files: list[str], env_rel: str, read: Callable[[str], bytes | None],
     by_name = {g.name: g for g in groups}
     for g in groups:
         current = env.values.get(g.name)
+        asked = wanted == "all" or (isinstance(wanted, set) and g.name in wanted)
+        places = find_elsewhere(g.literal) if g.literal and not current and not asked else []
         if current:
             g.value, g.source = current, "env"
+        elif places:
+            # Also stands where a container or image reads it: rotating it here alone would
+            # break that connection. Kept as it is, moved to the env file, reported.
+            g.value, g.source = g.resolved or g.literal, "kept"
+            an.added[g.name] = g.value
+            an.kept[g.name] = places
         else:
             twin = by_name.get(g.same_as or "")
             # Equal old values stay equal: ${B:-x} takes the value of ${A:-x}.

@@ -65,6 +65,10 @@ class Findings:
     refs: dict[str, list[str]] = field(default_factory=dict)   # VAR → places using it
     secret_refs: dict[str, list[str]] = field(default_factory=dict)
     ref_defaults: dict[str, str] = field(default_factory=dict)  # non-secret VAR → its default
+    # Secret positions left empty on purpose ('' or ${X:-} / ${X-}): kept empty, listed.
+    empties: list[tuple[str, str]] = field(default_factory=list)  # (where, file:line)
+    passthrough: dict[str, list[str]] = field(default_factory=dict)  # secret VAR → places
+    secret_files: list[tuple[str, str, str]] = field(default_factory=list)  # (name, file, compose file)
 
 
 def _scan_interp(value: str) -> list[re.Match[str]]:
@@ -93,12 +97,58 @@ def _unescape(text: str) -> str:
 
 
 def _has_ref(text: str) -> bool:
-    """A compose reference, or a ``$$VAR`` left for the container's shell: not a literal."""
+    """A compose reference, or a ``$$VAR`` / ``$${VAR}`` / ``$$(…)`` left for the container's
+    shell: not a literal."""
     return any(m.group(0) != "$$" for m in _INTERP.finditer(text)) or bool(
         _CONTAINER_VAR.search(text))
 
 
-_CONTAINER_VAR = re.compile(r"\$\$\{?[A-Za-z_]")
+# ``$$`` hands a ``$`` to the container: ``$$VAR``, ``$${VAR}``, ``$$(cmd)``, ``$$1``, ``$$?``…
+_CONTAINER_VAR = re.compile(r"\$\$[{(A-Za-z_0-9@*#?!]")
+_PATH_VALUE = re.compile(r"(~|\.{1,2})?/[\w.\-/]*[A-Za-z][\w.\-/]*")
+
+
+def is_path_value(text: str) -> bool:
+    """``/run/secrets/db-password``: a file that holds the secret, not the secret."""
+    return bool(_PATH_VALUE.fullmatch(text)) and text.count("/") >= 2
+
+
+def container_spans(value: str) -> list[tuple[int, int]]:
+    """Spans the container owns: ``$$VAR``, ``$${…}``, ``$$(…)`` with everything inside (nested
+    brackets and quotes counted), found left to right as compose reads ``$$``."""
+    spans, i, n = [], 0, len(value)
+    while i < n:
+        if value.startswith("$$", i):
+            j = i + 2
+            if j < n and value[j] in "({":
+                close = {"(": ")", "{": "}"}
+                stack, k, quote = [close[value[j]]], j + 1, ""
+                while k < n and stack:
+                    c = value[k]
+                    if quote:
+                        if c == quote:
+                            quote = ""
+                        elif c == "\\" and quote == '"':
+                            k += 1
+                    elif c in "'\"":
+                        quote = c
+                    elif c in "({":
+                        stack.append(close[c])
+                    elif c == stack[-1]:
+                        stack.pop()
+                    k += 1
+                spans.append((i, k))
+                i = k
+                continue
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!]", value[j:])
+            if m:
+                spans.append((i, j + m.end()))
+                i = j + m.end()
+                continue
+            i = j
+        else:
+            i += 1
+    return spans
 _DEFAULT_OPEN = re.compile(r"\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*):?-")
 
 
@@ -204,6 +254,11 @@ class _Scanner:
         return node.start_mark.line + 1 + node.value.count("\n", 0, start) if node.style in (
             "|", ">") and start else node.start_mark.line + 1
 
+    def empty(self, path: tuple, node: Any) -> None:
+        entry = (_where(path), f"{self.doc.rel}:{node.start_mark.line + 1}")
+        if entry not in self.f.empties:
+            self.f.empties.append(entry)
+
     def ref(self, var: str, path: tuple, secret: bool) -> None:
         self.f.refs.setdefault(var, []).append(_where(path))
         if secret:
@@ -211,6 +266,14 @@ class _Scanner:
 
     # -- one scalar -------------------------------------------------------------------------
     def scalar(self, path: tuple, node: Any) -> None:
+        if node.tag.endswith(":null") and len(path) >= 2 and path[-2] == "environment" and \
+                isinstance(path[-1], str) and rules.is_secret_key(path[-1]):
+            self.f.passthrough.setdefault(path[-1], []).append(_where(path))  # ``SECRET:``
+            return
+        if len(path) == 3 and path[0] == "secrets" and path[2] == "file" and \
+                "$" not in node.value:
+            self.f.secret_files.append((str(path[1]), node.value, self.doc.rel))
+            return
         if node.tag.endswith(":null") or node.tag.endswith(":bool"):
             return
         value: str = node.value
@@ -222,7 +285,10 @@ class _Scanner:
         if is_item and container in _LIST_KV_KEYS:
             k, eq, v = value.partition("=")
             if not eq:
-                return  # "- KEY" passes the variable through from the shell
+                # "- KEY" passes the variable through (from the env file or the shell)
+                if container == "environment" and rules.is_secret_key(k.strip()):
+                    self.f.passthrough.setdefault(k.strip(), []).append(_where(path))
+                return
             key, offset, body = k.strip(), len(k) + 1, v
             path = path[:-1] + (key,)  # report environment.KEY, not environment.3
         elif not is_item and path:
@@ -235,7 +301,11 @@ class _Scanner:
             var = m.group("var") or m.group("bare")
             if var:
                 whole_ref = m.start() == offset and m.end() == len(value)
-                self.ref(var, path, secret_position and whole_ref or rules.is_secret_key(var))
+                # Only a reference that must resolve (no default, or ``:?``) needs a value;
+                # ``${X:-}`` / ``${X:+y}`` say "may stay unset" and stay so.
+                needs = m.group("op") in (None, ":?", "?")
+                self.ref(var, path, needs and (secret_position and whole_ref
+                                               or rules.is_secret_key(var)))
                 if _is_default(m) and not rules.is_secret_key(var) and not secret_position:
                     self.f.ref_defaults.setdefault(var, m.group("arg"))
         if key is not None and rules.is_identity_key(key) and not _has_ref(body):
@@ -251,7 +321,9 @@ class _Scanner:
         ms = _scan_interp(body)
         if len(ms) == 1 and ms[0].start() == 0 and ms[0].end() == len(body) and _is_default(ms[0]):
             m = ms[0]
-            if not _has_ref(m.group("arg")):
+            if m.group("arg") == "":
+                self.empty(path, node)
+            elif not _has_ref(m.group("arg")):
                 self.add(node, offset, offset + len(body), _unescape(m.group("arg")), "default",
                          key, path, True, var=m.group("var"))
             return True
@@ -263,8 +335,11 @@ class _Scanner:
         if _has_ref(body):
             return False  # built from references: not a hardcoded literal
         literal = _unescape(body)
-        if literal.lower() in _TRUTHY or ("CREDENTIAL" in "_".join(rules.words(key))
-                                          and _PATHLIKE.fullmatch(literal)):
+        if literal == "":
+            self.empty(path, node)
+            return True
+        if literal.lower() in _TRUTHY or is_path_value(literal) or (
+                "CREDENTIAL" in "_".join(rules.words(key)) and _PATHLIKE.fullmatch(literal)):
             return True
         self.add(node, offset, offset + len(body), literal, "key", key, path, True,
                  hint=_norm_name(key))
@@ -277,19 +352,26 @@ class _Scanner:
                 whole = whole_at is not None and a == whole_at and b == len(value)
                 self.add(node, a, b, nested[1], "default", nested[0], path, whole, var=nested[0])
         for m in _scan_interp(value):
-            if _is_default(m) and rules.is_secret_key(m.group("var")) and not _has_ref(m.group("arg")):
+            if _is_default(m) and rules.is_secret_key(m.group("var")) and m.group("arg") == "":
+                self.empty(path, node)
+            elif _is_default(m) and rules.is_secret_key(m.group("var")) and not _has_ref(m.group("arg")):
                 whole = whole_at is not None and m.start() == whole_at and m.end() == len(value)
                 self.add(node, m.start(), m.end(), _unescape(m.group("arg")), "default",
                          m.group("var"), path, whole, var=m.group("var"))
 
     def _shadow(self, value: str) -> str:
-        """``value`` with interpolation syntax blanked (same length), defaults' text kept."""
+        """``value`` with interpolation syntax blanked (same length), defaults' text kept; a
+        ``$$(…)`` the container owns is blanked whole, spaces included, so it stays one word
+        and nothing inside it is ever read as a literal."""
         chars = list(value)
         for m in _scan_interp(value):
             keep = range(m.start("arg"), m.end("arg")) if _is_default(m) else range(0)
             for i in range(m.start(), m.end()):
                 if i not in keep:
                     chars[i] = "\0"
+        for a, b in container_spans(value):
+            for i in range(a, b):
+                chars[i] = "\0"
         return "".join(chars)
 
     def _span_value(self, path: tuple, node: Any, value: str, a: int, b: int, how: str,
@@ -299,13 +381,15 @@ class _Scanner:
         ms = _scan_interp(text)
         if len(ms) == 1 and ms[0].start() == 0 and ms[0].end() == len(text):
             m = ms[0]
-            if _is_default(m) and not _has_ref(m.group("arg")):
+            if _is_default(m) and m.group("arg") == "":
+                self.empty(path, node)
+            elif _is_default(m) and not _has_ref(m.group("arg")):
                 self.add(node, a, b, _unescape(m.group("arg")), "default", key, path, False,
                          var=m.group("var"))
             elif m.group("var") or m.group("bare"):
                 self.ref(m.group("var") or m.group("bare"), path, True)
             return
-        if _has_ref(text) or not text:
+        if _has_ref(text) or not text or is_path_value(text.strip("'\"")):
             return
         self.add(node, a, b, _unescape(text), how, key, path, False, hint=hint)
 
@@ -340,6 +424,13 @@ class _Scanner:
             a, b = m.span()
             if b - a >= 2 and value[a] in "'\"" and value[b - 1] == value[a]:
                 a, b = a + 1, b - 1
+            # A shell quote opened or closed by a neighbouring word (`sh -c 'app -p pw'`)
+            # belongs to the shell, not to the word; so does a trailing `;`.
+            while b > a and (value[b - 1] == ";" or (value[b - 1] in "'\"" and
+                                                     value[a:b].count(value[b - 1]) % 2)):
+                b -= 1
+            while b > a and value[a] in "'\"" and value[a:b].count(value[a]) % 2:
+                a += 1
             stream.append((node, a, b, path))
         if env_key is not None and not cmd:
             self.env_values.append((path, node, env_key, offset))

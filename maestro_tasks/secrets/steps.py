@@ -19,7 +19,9 @@ from ..compose.files import default_files
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.model import NotApplicable
 from ..engine.fsio import scratch_dir
-from . import compare, core, detect, envfile, example, gitignore, rules, yamlsrc
+from . import (
+    blast, compare, core, detect, envfile, example, gitignore, prove, readers, rules, yamlsrc,
+)
 from .group import protected_names as group_names, shared_notes
 from .inventory import TrackedCredentialsStep
 
@@ -63,18 +65,25 @@ def analysis(ctx: Context) -> core.Analysis:
             try:
                 computed = core.analyse(
                     files, env_rel(ctx), ctx.read_bytes, template,
-                    rotate=ctx.options.get("rotate"), register=ctx.masker.add)
+                    rotate=ctx.options.get("rotate"), register=ctx.masker.add,
+                    elsewhere=blast.finder(ctx.target, _own_files(ctx, files)))
             except core.RewriteError as exc:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
-            _validate_with_compose(ctx, computed)
+            raw = _validate_with_compose(ctx, computed)
             ctx.masker.protect(*group_names(computed))
             ctx.cache[CACHE_KEY] = computed
+            _prove(ctx, computed, raw)
     an = ctx.cache[CACHE_KEY]
     if an is None:
         raise NotApplicable("no compose file (compose.yaml / docker-compose.yml) in the target")
     return an
+
+
+def _own_files(ctx: Context, files: list[str]) -> set[str]:
+    """Files this run rewrites: a secret standing there is not "elsewhere"."""
+    return {*files, env_rel(ctx), EXAMPLE}
 
 
 def compose_command(ctx: Context) -> list[str] | None:
@@ -91,16 +100,96 @@ def compose_command(ctx: Context) -> list[str] | None:
     return ctx.cache[COMPOSE_KEY]
 
 
-def _validate_with_compose(ctx: Context, an: core.Analysis) -> None:
+def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
+    """Every file this run would write (rel → new bytes; None where it stays as it is)."""
+    out: dict[str, bytes | None] = {}
+    gi = _gitignore_content(ctx)
+    out[".gitignore"] = gi
+    rel = env_rel(ctx)
+    current = ctx.read_bytes(rel)
+    out[rel] = an.new_env.encode() if an.new_env and (current or b"").decode(
+        "utf-8", "replace") != an.new_env else None
+    for f in an.compose_files:
+        out[f] = an.new_compose[f] if an.new_compose[f] != ctx.read_bytes(f) else None
+    example = ExampleStep()._content(ctx, an)
+    out[EXAMPLE] = example if example != ctx.read_bytes(EXAMPLE) else None
+    return out
+
+
+def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
+    """Judge the whole candidate on a scratch copy; the verdict stops every write step."""
+    files = candidate(ctx, an)
+    if all(v is None for v in files.values()):
+        return
+    mapping: dict[str, str] = {}
+    for g in an.groups:
+        if g.value:
+            mapping[g.value] = g.resolved
+    for var, value in an.rotated.items():
+        mapping[value] = an.env.values.get(var) or ""
+    generated = [*(v for k, v in an.added.items() if k not in an.kept), *an.rotated.values()]
+    rel = env_rel(ctx)
+    new_keys = [k for k in an.added if k not in an.env.values]
+    found = readers.readers_of(ctx.target, rel) if new_keys else []
+    if found:
+        an.proof = prove.Proof(problems=[
+            f"{rel} is also read by the application: {', '.join(map(str, found[:3]))}; the "
+            f"{len(new_keys)} new key(s) ({', '.join(new_keys[:4])}) would reach it "
+            "(pydantic-settings rejects unknown keys by default)"],
+            hint=("Compose interpolates only from the project .env or --env-file "
+                  "(COMPOSE_ENV_FILES is read from the shell, not from .env), so no mechanism "
+                  "without a flag exists: add the values to .env yourself if the application "
+                  "accepts extra keys (pydantic-settings: extra=\"ignore\"), or keep them in "
+                  "another file and run compose with --env-file .env --env-file <that file> "
+                  "every time"))
+        return
+    an.proof = prove.prove(
+        compose_command(ctx), ctx.target, an.compose_files, rel,
+        (an.env.text, dict(an.env.values)), files, mapping, generated,
+        lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
+        probe=_test_probe(ctx) if files.get(rel) is not None else None,
+        env_added=[*an.added.values(), *an.rotated.values()])
+
+
+def _test_probe(ctx: Context):
+    """The target's own pytest collection as a judge (fix-tests' probe), or None when the
+    target has no Python tests or no interpreter with pytest."""
+    from ..testing import interpreter as interp_mod, probe as probe_mod
+
+    tests = [f for f in readers.python_files(ctx.target)
+             if Path(f).name.startswith("test_") or Path(f).name.endswith("_test.py")]
+    if not tests:
+        return None
+    try:
+        chosen = interp_mod.inspect(interp_mod.choose(ctx.target, ctx.settings.get("python"),
+                                                      source="setting python"), ctx.target)
+    except Exception:  # noqa: BLE001 - no usable interpreter: nothing to judge with
+        return None
+    if not chosen.pytest_version or not chosen.executable:
+        return None
+    resolved = interp_mod.Interpreter([chosen.executable], chosen.source)
+
+    def run(root: Path) -> tuple[tuple, str]:
+        result = probe_mod.collect(resolved, root, timeout=300)
+        why = (result.errors[0].last_line() if result.errors else "") or (
+            f"{result.collected} collected")
+        return result.score(), why
+
+    return run
+
+
+def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:
     """Valid YAML can still be invalid compose (``services: 5``): ask compose, without
-    interpolation, before anything is written. Skipped when there is no Compose CLI."""
+    interpolation, before anything is written. Skipped when there is no Compose CLI.
+    Returns the un-interpolated model (None without compose)."""
     cmd = compose_command(ctx)
     if cmd is None:
-        return
+        return None
     files = [ctx.path(rel) for rel in an.compose_files]
-    rc, _, err = oracle.config(cmd, ctx.target, files, Path(os.devnull), interpolate=False)
+    rc, model, err = oracle.config(cmd, files[0].parent, files, Path(os.devnull),
+                                   interpolate=False)
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
-        return
+        return model
     line = oracle.error_line(err)
     for folder in {str(ctx.target), str(ctx.target.resolve())}:
         line = line.replace(folder + os.sep, "")
@@ -116,19 +205,64 @@ class _SecretsStep(BaseStep):
             pass
 
 
+def proven(ctx: Context) -> core.Analysis:
+    """The analysis, for a step about to plan writes: none when the plan failed its proof."""
+    an = analysis(ctx)
+    if an.proof is not None and not an.proof.ok:
+        raise StepSkipped("nothing written: the plan failed its proof (see the prove step)")
+    return an
+
+
+class ProveStep(_SecretsStep):
+    """The plan judged on a private scratch copy; a failing plan writes nothing at all."""
+
+    name = "prove"
+
+    def plan(self, ctx: Context) -> list[Change]:
+        an = analysis(ctx)
+        if an.proof is not None and not an.proof.ok:
+            from ..engine import StepFailed
+
+            raise StepFailed("the planned change would do harm, so nothing was written: "
+                             + "; ".join(an.proof.problems[:3]),
+                             hint=an.proof.hint or "fix the cause named above (or report "
+                             "it as a maestro-tasks bug), then run again")
+        return []
+
+    def verify(self, ctx: Context) -> list[Criterion]:
+        an = analysis(ctx)
+        if an.proof is None:
+            return []
+        return [Criterion("plan proven on a scratch copy before writing", True,
+                          "; ".join(an.proof.checked) or "no compose CLI: only git checks")]
+
+
+def _gitignore_entries(ctx: Context, text: str) -> list[str]:
+    entries = []
+    env = env_rel(ctx)
+    if not gitignore.check_ignored(ctx.target, env, text):
+        entries.append("/" + env.lstrip("/"))
+    if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
+        entries.append(STATE_ENTRY)
+    return entries
+
+
+def _gitignore_content(ctx: Context) -> bytes | None:
+    # surrogateescape: a non-UTF-8 byte in .gitignore is written back unchanged
+    text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "surrogateescape")
+    entries = _gitignore_entries(ctx, text)
+    if not entries:
+        return None
+    return gitignore.with_entries(text, entries).encode("utf-8", "surrogateescape")
+
+
 class GitignoreStep(_SecretsStep):
     name = "gitignore"
 
     def plan(self, ctx: Context) -> list[Change]:
-        analysis(ctx)
-        # surrogateescape: a non-UTF-8 byte in .gitignore is written back unchanged
+        proven(ctx)
         text = (ctx.read_bytes(".gitignore") or b"").decode("utf-8", "surrogateescape")
-        entries = []
-        env = env_rel(ctx)
-        if not gitignore.check_ignored(ctx.target, env, text):
-            entries.append("/" + env.lstrip("/"))
-        if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
-            entries.append(STATE_ENTRY)
+        entries = _gitignore_entries(ctx, text)
         if not entries:
             return []
         return [Change(".gitignore", "write", f"ignore {', '.join(entries)} in .gitignore",
@@ -146,7 +280,7 @@ class GitignoreStep(_SecretsStep):
                       gitignore.check_ignored(ctx.target, STATE_ENTRY, text, is_dir=True),
                       f"{how} {STATE_ENTRY}"),
         ]
-        tracked = [f for f in [env, *_env_files_with_secrets(ctx, an)]
+        tracked = [f for f in dict.fromkeys([env, *_env_files_with_secrets(ctx, an)])
                    if gitignore.tracked(ctx.target, f)]
         crits.append(Criterion(
             "no secret file tracked by git", not tracked,
@@ -178,7 +312,7 @@ class EnvStep(_SecretsStep):
     name = "env"
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         rel = env_rel(ctx)
         current = ctx.read_bytes(rel)
         changes = []
@@ -219,18 +353,30 @@ class EnvStep(_SecretsStep):
         weak, missing = [], []
         for var, rule in an.secret_vars.items():
             value = env.values.get(var)
+            if not value and var in an.empty_vars:
+                continue
             if not value and var in an.missing_external:
                 missing.append(f"{var} missing (an external credential: set it in {rel})")
             elif not value:
                 missing.append(f"{var} missing")
             elif (why := rules.weakness(value, an.template.get(var) or rules.rule_for(var, value))):
                 weak.append(f"{var} ({why})")
+        if any(env.values.get(var) for var in an.secret_vars):
+            index = blast.Index(ctx.target, an.docs, _own_files(ctx, an.compose_files))
+            for var in an.secret_vars:
+                value = env.values.get(var)
+                places = index.find(value) if value else []
+                if places:
+                    weak = [w for w in weak if not w.startswith(f"{var} (")]
+                    weak.append(f"{var} (also in {', '.join(places)}: kept, not rotated; change "
+                                "it there too)")
         crits = [Criterion(
             "every secret meets its strength rule", not weak and not missing,
             f"{len(an.secret_vars)} secret variable(s) checked in {rel}" if not weak and not missing
             else "; ".join(weak + missing)
             + (f"; run with --rotate {','.join(w.split(' ')[0] for w in weak)} (a data volume "
                "initialised with the old value keeps it)" if weak else ""))]
+        crits.extend(self._secret_files(ctx, an))
         mode = stat.S_IMODE(ctx.path(rel).stat().st_mode) if data is not None else None
         if data is None and not an.secret_vars:
             crits.append(Criterion(f"{rel} is mode 0600", True, f"no secrets, no {rel} needed"))
@@ -240,11 +386,41 @@ class EnvStep(_SecretsStep):
         return crits
 
 
+    @staticmethod
+    def _secret_files(ctx: Context, an: core.Analysis) -> list[Criterion]:
+        """Compose ``secrets:`` files with secret-named names: strong, or an unmet criterion."""
+        checked, weak = 0, []
+        for name, file, compose_rel in an.findings.secret_files:
+            if not rules.is_secret_key(name) and "PASSWORD" not in name.upper():
+                continue
+            rel = os.path.normpath(os.path.join(os.path.dirname(compose_rel), file))
+            try:
+                data = ctx.read_bytes(rel)
+            except InputError:
+                continue
+            if data is None:
+                continue
+            value = data.decode("utf-8", "replace").rstrip("\r\n")
+            if not value:
+                continue
+            ctx.masker.add(value)
+            checked += 1
+            why = rules.weakness(value, an.template.get(name) or rules.rule_for(name, value))
+            if why:
+                weak.append(f"secret {name} ({rel}): {why}")
+        if not checked:
+            return []
+        return [Criterion("compose secrets: files meet their strength rule", not weak,
+                          f"{checked} secret file(s) checked" if not weak else "; ".join(weak)
+                          + "; write a strong value into the file (a data volume initialised "
+                          "with the old value keeps it)")]
+
+
 class ComposeStep(_SecretsStep):
     name = "compose"
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         changes = []
         for rel in an.compose_files:
             new = an.new_compose[rel]
@@ -268,7 +444,10 @@ class ComposeStep(_SecretsStep):
                              "rotated" if var in an.rotated else "env",
                              ", ".join(dict.fromkeys(an.findings.refs.get(var, [])))))
         ctx.current.data.update(variables=len(an.groups), hardcoded=len(an.findings.occurrences),
-                                files=an.compose_files)
+                                files=an.compose_files, empty_kept=list(an.empties))
+        if an.empties:
+            ctx.warn(f"left empty on purpose, not filled: {', '.join(an.empties[:6])}"
+                     + (f" (+{len(an.empties) - 6} more)" if len(an.empties) > 6 else ""))
         ctx.current.data["shared_values"] = shared_notes(an.groups)
         if rows:
             w = [max(len(r[i]) for r in rows + [("VARIABLE", "VALUE", "RULE", "SOURCE", "")])
@@ -331,7 +510,7 @@ class ComposeStep(_SecretsStep):
                 env_path = tmp / "empty.env"
                 env_path.write_bytes(b"")
             new_files = [ctx.path(f) for f in an.compose_files]
-            rc, new_model, err = oracle.config(cmd, ctx.target, new_files, env_path)
+            rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
             log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
             missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
             shown = " ".join(cmd)
@@ -341,7 +520,7 @@ class ComposeStep(_SecretsStep):
                 f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
                 f" (log: {log.relative_to(ctx.target)})" if log else "")
             crits = [Criterion(names[0], ok, evidence)]
-            orc, old_model, oerr = oracle.config(cmd, ctx.target, files, old_env)
+            orc, old_model, oerr = oracle.config(cmd, new_files[0].parent, files, old_env)
             if rc != 0 or orc != 0:
                 crits.append(Criterion(names[1], None if orc != 0 else False,
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]
@@ -372,7 +551,7 @@ class ExampleStep(_SecretsStep):
         return example.content(ctx.read_bytes(EXAMPLE), an, detect.find(docs), an.template)
 
     def plan(self, ctx: Context) -> list[Change]:
-        an = analysis(ctx)
+        an = proven(ctx)
         content = self._content(ctx, an)
         if content == ctx.read_bytes(EXAMPLE):
             return []
@@ -395,4 +574,5 @@ class ExampleStep(_SecretsStep):
 
 
 def steps(ctx: Context) -> list[BaseStep]:
-    return [GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep(), TrackedCredentialsStep()]
+    return [ProveStep(), GitignoreStep(), EnvStep(), ComposeStep(), ExampleStep(),
+            TrackedCredentialsStep()]

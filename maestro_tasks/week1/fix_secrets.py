@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from invoke import task
 
 from ..engine.runner import TaskSpec
@@ -15,7 +17,8 @@ def _steps(ctx):
     return steps(ctx)
 
 
-SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=mask_seed)
+SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=mask_seed,
+                diff_previews=True)
 
 
 @task(
@@ -28,16 +31,18 @@ SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=
         "compose-file": "a compose file to fix, relative to the target; repeat for several "
                         "(default: the files compose loads: compose.yaml / docker-compose.yml "
                         "plus the override file)",
-        "env-file": "the env file holding the secret values (default .env)",
+        "env-file": "the env file holding the secret values (default: setting env_file, "
+                    "else .env)",
         "check": "change nothing; exit 1 if a change is pending or a criterion is unmet",
-        "diff": "print unified diffs of the file changes, secret values masked",
+        "diff": "preview: print unified diffs of the planned changes, secret values masked, "
+                "and write nothing",
         "json": "print one JSON document instead of human lines",
         "rotate": "replace existing values: VAR,VAR… or `all`; bare --rotate replaces the weak "
                   "ones (a data volume initialised with an old value keeps it)",
         "show-secrets": "print the secret values, only when stdout is a terminal",
     },
 )
-def fix_secrets(c, target=None, compose_file=None, env_file=".env", check=False, diff=False,
+def fix_secrets(c, target=None, compose_file=None, env_file=None, check=False, diff=False,
                 json=False, rotate=None, show_secrets=False):
     """Move hardcoded compose secrets into a strong, private, git-ignored .env.
 
@@ -54,4 +59,6 @@ def fix_secrets(c, target=None, compose_file=None, env_file=".env", check=False,
 
 
 TASKS = [fix_secrets]
-PIPELINE = [(SPEC, {"env_file": ".env"})]
+# In week1.all, --diff keeps its pipeline meaning (print the diffs while applying): the
+# tasks after this one need what it writes.
+PIPELINE = [(replace(SPEC, diff_previews=False), {"env_file": None})]

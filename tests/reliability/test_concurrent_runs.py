@@ -59,7 +59,7 @@ def test_second_run_waits_or_reports_the_holder(fresh_target):
             # The check run saw whole files only: pending (1) or done (0), never bad input (2).
             assert rc3 in (0, 1), out3 + err3
             # Exactly one run wrote; the other waited and found nothing to do, or was locked out.
-            writers = [o for o in (out1, out2) if "1 ok, 4 changed" in o]  # tracked-credentials is read-only
+            writers = [o for o in (out1, out2) if "2 ok, 4 changed" in o]  # prove and tracked-credentials read only
             assert len(writers) == 1, out1 + out2
             for rc, out, err in ((rc1, out1, err1), (rc2, out2, err2)):
                 if out in writers:

@@ -90,7 +90,7 @@ def collected(pristine, tmp_path_factory) -> Collector:
     c.run("week1.fix-secrets", "--diff")
     c.run("week1.fix-secrets", "--json")
     c.run("week1.fix-secrets", "--show-secrets")
-    c.run("week1.fix-secrets", "--rotate", "all", "--diff")
+    c.run("week1.fix-secrets", "--rotate", "all")  # --diff alone previews (issue 12)
     c.run("week1.fix-secrets", "--check", "--json")
     c.run("week1.fix-tests")
     c.run("week1.verify", code=None)

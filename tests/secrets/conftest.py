@@ -50,11 +50,12 @@ def run_fix():
     from maestro_tasks.engine.runner import run_steps
     from maestro_tasks.week1.fix_secrets import SPEC
 
-    def run(target: Path, *, check: bool = False, as_json: bool = False, **options):
+    def run(target: Path, *, check: bool = False, as_json: bool = False, diff: bool = False,
+            **options):
         out, err = io.StringIO(), io.StringIO()
-        ctx = Context(target=target, check=check, json=as_json, diff=True, masker=Masker())
+        ctx = Context(target=target, check=check, json=as_json, diff=diff, masker=Masker())
         reporter = Reporter(ctx.masker, as_json=as_json, out=out, err=err)
-        opts = {"compose_file": [], "env_file": ".env", "rotate": None, "show_secrets": False}
+        opts = {"compose_file": [], "env_file": None, "rotate": None, "show_secrets": False}
         opts.update(options)
         result = run_steps(ctx, [(SPEC, opts)], reporter)
         reporter.recap(result)

@@ -84,8 +84,12 @@ def test_example_fixed_in_one_run_then_stable(example_copy, cli, compose):
 def test_diff_output_is_masked(example_copy, cli):
     target = example_copy
     old_secrets = _old_literals(target)
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     res = cli("week1.fix-secrets", "--target", str(target), "--diff")
     assert "+  REDIS_URL: redis://:${REDIS_PASSWORD}@redis:6379/0" in res.stdout
+    # Issue 12: --diff previews (as black --diff): nothing written, exit 0.
+    assert res.returncode == 0
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
     assert_no_secrets({"diff": res.stdout + res.stderr, **_logs_and_names(target)},
                       old_secrets | _env_values(target))
 

@@ -92,10 +92,20 @@ def test_tracked_secret_files_fail_with_git_rm_hint(make_target, run_fix):
     compose = COMPOSE + "    env_file: docker.env\n"
     target = make_target({"docker-compose.yml": compose, ".env": "OTHER=1\n",
                           "docker.env": "API_SECRET=abcdef123456\n"})
+    before = _user_files(target)
+    result, *_ = run_fix(target)
+    # Issue 12: a tracked .env that would receive secrets stops the run before any write.
+    prove = next(s for s in result.steps if s.name == "prove")
+    assert prove.status == "failed" and ".env is tracked by git" in prove.summary
+    assert "git rm --cached .env" in prove.hint and "`/.env` to .gitignore" in prove.hint
+    assert "--env-file" in prove.hint
+    assert _user_files(target) == before
+    # .env untracked: the other tracked secret file is still named.
+    subprocess.run(["git", "rm", "-q", "--cached", ".env"], cwd=target, check=True)
     result, *_ = run_fix(target)
     crit = _criteria(result)["no secret file tracked by git"]
     assert crit.met is False
-    assert "git rm --cached .env docker.env" in crit.evidence
+    assert "git rm --cached docker.env" in crit.evidence
 
 
 def test_gitignore_negation_and_crlf(make_target, run_fix):
