@@ -2,8 +2,9 @@
 
 The test-only hook MAESTRO_TEST_WRITE_DELAY_S (engine/fsio.py) pauses inside every safe write
 (after half of the bytes, and before the rename), so many kills land while a temp file is half
-written. Each kill comes at a time drawn uniformly over the measured duration of one
-uninterrupted apply, counted from the moment the run holds the target lock.
+written. Each kill comes at a time drawn uniformly over the write phase of one uninterrupted
+apply (from just before its first write to its end, counted from the moment the run holds the
+target lock): reading and proving the plan before it write nothing.
 
 Trials run in chains on one target: each run is killed, and the next run starts from whatever
 the kill left (a dead PID in .maestro/lock, maybe a half-written temp file) -- so every run
@@ -66,8 +67,9 @@ def strength_problems(values: dict[str, str | None]) -> list[str]:
 class Reference:
     """What one uninterrupted apply produces on a fresh copy (minus the random values)."""
 
-    def __init__(self, target: Path, duration: float):
+    def __init__(self, target: Path, duration: float, first_write: float):
         self.duration = duration
+        self.first_write = first_write  # when the writes begin, after reading and proving
         self.files = snapshot(target)
         self.env_shape = env_structure(self.files[".env"])
         self.env_keys = set(env_values(self.files[".env"]))
@@ -142,10 +144,22 @@ def reference(pristine, probed, server, tmp_path_factory) -> Reference:
     target = seeded_copy(pristine, tmp_path_factory.mktemp("crash-ref") / "t", probed)
     pid = start_apply(server, target, cli_env(MAESTRO_TEST_WRITE_DELAY_S=DELAY_S))
     start = time.monotonic()
+    first_write = None
+    while alive(pid):
+        if first_write is None and _writing(target):
+            first_write = time.monotonic() - start
+        time.sleep(0.002)
     wait_gone(pid)
     duration = time.monotonic() - start
+    assert first_write is not None, "the reference run was never seen writing"
     assert run_in(target, SECRET_TASK, "--check").returncode == 0
-    return Reference(target, duration)
+    return Reference(target, duration, first_write)
+
+
+def _writing(target: Path) -> bool:
+    """The first sign of the write phase: a backup folder or a safe-write temp file."""
+    return (target / ".maestro" / "backups").is_dir() or any(
+        name.endswith(".tmp") for name in os.listdir(target))
 
 
 def test_kill9_at_random_points_never_leaves_a_half_written_file(reference, server, pristine,
@@ -162,7 +176,9 @@ def test_kill9_at_random_points_never_leaves_a_half_written_file(reference, serv
         for _ in range(CHAIN):
             before = snapshot(target)
             pid = start_apply(server, target, env)
-            time.sleep(rng.uniform(0, reference.duration))
+            # Reading and proving the plan come first and write nothing; kills are drawn over
+            # the write phase (from just before it begins) to cover the write sequence.
+            time.sleep(rng.uniform(reference.first_write * 0.9, reference.duration))
             finished = not alive(pid)
             if not finished:
                 os.kill(pid, signal.SIGKILL)
