@@ -111,11 +111,15 @@ class Index:
             elif path.is_file():
                 names.append(rel)
         self.texts: dict[str, str] = {}
+        # A compose file reached through a symlink (docker-compose.yml -> deploy/compose.yml) is
+        # the same file under its real name: not "elsewhere".
+        real_excluded = {os.path.realpath(target / rel) for rel in exclude}
         for rel in dict.fromkeys(names):
             if len(self.texts) >= MAX_FILES:
                 break
             if rel in exclude or rel.lower().endswith(_DOCS) or rel.startswith(".maestro/") \
-                    or _TEMPLATE_NAME.search(os.path.basename(rel)):
+                    or _TEMPLATE_NAME.search(os.path.basename(rel)) \
+                    or os.path.realpath(target / rel) in real_excluded:
                 continue
             path = target / rel
             try:

@@ -19,19 +19,21 @@ def _leaves(obj: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
         yield path, obj
 
 
-def differences(old: Any, new: Any, mapping: dict[str, str]) -> list[str]:
+def differences(old: Any, new: Any, mapping: dict[str, str],
+                filled: set[str] | None = None) -> list[str]:
     """Paths where ``new`` differs from ``old`` other than by replacing secrets.
 
     ``mapping`` is new value → old literal. A differing string must equal ``old`` once some
     occurrences of each new value are read back as its old literal; being a function of the
-    old literal, equal old secrets necessarily map to equal new values.
+    old literal, equal old secrets necessarily map to equal new values. ``filled``: values of
+    variables that were unset; a whole value that was "" may now be exactly one of them.
     """
     bad: list[str] = []
     old_leaves = dict(_leaves(old))
     new_leaves = dict(_leaves(new))
     for path in sorted(set(old_leaves) | set(new_leaves), key=str):
         a, b = old_leaves.get(path, "<absent>"), new_leaves.get(path, "<absent>")
-        if a == b:
+        if a == b or (a == "" and filled and b in filled):
             continue
         if isinstance(a, str) and isinstance(b, str) and explained(a, b, mapping):
             continue

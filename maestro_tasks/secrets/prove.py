@@ -125,13 +125,14 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           mapping: dict[str, str], generated: list[str],
           tracked: Callable[[str], bool], raw_models: list[dict] | None = None,
           probe: Callable[[Path], tuple[tuple, str]] | None = None,
-          env_added: list[str] | None = None) -> Proof:
+          env_added: list[str] | None = None, filled: set[str] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
     ``generated``: every value this plan invents (none may land in a tracked file);
     ``env_added``: every value the plan puts into the env file, kept old ones included (a
-    tracked env file receives none of them)."""
+    tracked env file receives none of them); ``filled``: values of variables that were unset
+    (a reference to one resolved to "" and may now resolve to its value)."""
     proof = Proof()
     for rel, data in candidate.items():
         if data is None:
@@ -204,7 +205,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                                   + _clean(oracle.error_line(err), root))
             return proof
         full = dict(mapping)
-        diffs = compare.differences(old, new, full)
+        diffs = compare.differences(old, new, full, filled)
         for svc, keys in new_service_keys(old, new).items():
             proof.problems.append(f"service {svc} would receive new variable(s) "
                                   f"{', '.join(keys)} through its env_file")

@@ -127,6 +127,8 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
             mapping[g.value] = g.resolved
     for var, value in an.rotated.items():
         mapping[value] = an.env.values.get(var) or ""
+    # A secret ${X} with no default that was unset resolved to "": filling it is the fix.
+    filled = {value for var, value in an.added.items() if value and var not in an.env.values}
     generated = [*(v for k, v in an.added.items() if k not in an.kept), *an.rotated.values()]
     rel = env_rel(ctx)
     new_keys = [k for k in an.added if k not in an.env.values]
@@ -148,7 +150,7 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
         (an.env.text, dict(an.env.values)), files, mapping, generated,
         lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
         probe=_test_probe(ctx) if files.get(rel) is not None else None,
-        env_added=[*an.added.values(), *an.rotated.values()])
+        env_added=[*an.added.values(), *an.rotated.values()], filled=filled)
 
 
 def _test_probe(ctx: Context):
@@ -534,7 +536,9 @@ class ComposeStep(_SecretsStep):
             for var in an.rotated:
                 if values.get(var) and an.env.values.get(var):
                     mapping[values[var]] = an.env.values[var] or ""
-            diffs = compare.differences(old_model, new_model, mapping)
+            # Variables the original env file lacked: a reference to one resolved to "".
+            filled = {v for k, v in values.items() if v and k not in an.env.values}
+            diffs = compare.differences(old_model, new_model, mapping, filled)
             crits.append(Criterion(names[1], not diffs,
                                    f"{len(mapping)} secret value(s) replaced consistently; all else equal"
                                    if not diffs else "differs at " + ", ".join(diffs[:5])))

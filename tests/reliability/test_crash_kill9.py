@@ -2,9 +2,9 @@
 
 The test-only hook MAESTRO_TEST_WRITE_DELAY_S (engine/fsio.py) pauses inside every safe write
 (after half of the bytes, and before the rename), so many kills land while a temp file is half
-written. Each kill comes at a time drawn uniformly over the write phase of one uninterrupted
-apply (from just before its first write to its end, counted from the moment the run holds the
-target lock): reading and proving the plan before it write nothing.
+written. Each kill waits for the run's write phase to begin (reading and proving the plan before
+it write nothing), then comes at a time drawn uniformly over the write phase's length in one
+uninterrupted apply.
 
 Trials run in chains on one target: each run is killed, and the next run starts from whatever
 the kill left (a dead PID in .maestro/lock, maybe a half-written temp file) -- so every run
@@ -156,9 +156,16 @@ def reference(pristine, probed, server, tmp_path_factory) -> Reference:
     return Reference(target, duration, first_write)
 
 
-def _writing(target: Path) -> bool:
-    """The first sign of the write phase: a backup folder or a safe-write temp file."""
-    return (target / ".maestro" / "backups").is_dir() or any(
+def _backup_runs(target: Path) -> set[str]:
+    try:
+        return set(os.listdir(target / ".maestro" / "backups"))
+    except OSError:
+        return set()
+
+
+def _writing(target: Path, seen: set[str] | None = None) -> bool:
+    """The first sign of a run's write phase: a new backup folder or a safe-write temp file."""
+    return bool(_backup_runs(target) - (seen or set())) or any(
         name.endswith(".tmp") for name in os.listdir(target))
 
 
@@ -175,10 +182,15 @@ def test_kill9_at_random_points_never_leaves_a_half_written_file(reference, serv
         known_env = None
         for _ in range(CHAIN):
             before = snapshot(target)
+            seen = _backup_runs(target)
             pid = start_apply(server, target, env)
-            # Reading and proving the plan come first and write nothing; kills are drawn over
-            # the write phase (from just before it begins) to cover the write sequence.
-            time.sleep(rng.uniform(reference.first_write * 0.9, reference.duration))
+            # Reading and proving the plan come first and write nothing, and take longer when
+            # the chains share the cores: each kill waits for this run's write phase to begin,
+            # then comes at a time drawn over the write phase's measured length.
+            deadline = time.monotonic() + 120
+            while alive(pid) and not _writing(target, seen) and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, reference.duration - reference.first_write))
             finished = not alive(pid)
             if not finished:
                 os.kill(pid, signal.SIGKILL)
@@ -234,10 +246,20 @@ def test_interrupt_or_terminate_mid_apply(sig, reference, pristine, probed, tmp_
         proc = subprocess.Popen([CLI, SECRET_TASK], cwd=target, env=env, text=True,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.2, 0.2 + reference.duration))
+        # From the moment it holds the lock: a signal during Python's own start-up (importing
+        # invoke on a loaded machine) is Python's default handling, not ours.
+        lock, deadline = target / ".maestro" / "lock", time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if lock.read_text().strip() == str(proc.pid):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, reference.duration))
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
-        assert proc.returncode in (0, 1, 130, -sig), out + err
+        assert proc.returncode in (0, 1, 128 + sig, -sig), out + err
         assert "Traceback" not in err, err
         values = check_state(target, original, reference, known_env)
         known_env = values if values is not None else known_env
