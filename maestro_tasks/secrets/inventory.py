@@ -66,6 +66,9 @@ def tracked_files(target: Path) -> list[str] | None:
 def kind_of(rel: str) -> str | None:
     base = posixpath.basename(rel)
     low = base.lower()
+    # CI workflows (deploy-docker-compose.yml) are not compose files whatever their name.
+    if rel.startswith(".github/"):
+        return "yaml" if _YAML_NAME.search(low) else None
     if "compose" in low and _YAML_NAME.search(low) or re.search(r"compose.*\.ya?ml", low):
         return "compose"
     if low == ".env" or low.endswith(".env") or low.startswith(".env."):
@@ -85,12 +88,19 @@ def is_example_file(rel: str) -> bool:
     return bool(_EXAMPLE_NAME.search(posixpath.basename(rel)))
 
 
+# A template expression (GitHub Actions ``${{ secrets.X }}``, Helm / Jinja ``{{ .Values.x }}``)
+# names a credential kept elsewhere; a workflow's ``id-token: write`` is a permission.
+_REFERENCE = re.compile(r"\{\{.*\}\}")
+_PERMISSIONS = frozenset({"read", "write", "none"})
+
+
 def credential_value(key: str | None, value: str | None, example: bool = True) -> bool:
     """A real credential in an env-style ``key=value`` (see the module docstring)."""
     if not value or not key or not rules.is_secret_key(key):
         return False
     v = value.strip()
-    if not v or rules.plain_value(v) or _RULE_VALUE.fullmatch(v):
+    if not v or rules.plain_value(v) or _RULE_VALUE.fullmatch(v) or _REFERENCE.search(v) \
+            or v in _PERMISSIONS:
         return False
     return not (example and rules.is_placeholder(v))
 

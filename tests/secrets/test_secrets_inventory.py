@@ -108,3 +108,18 @@ def test_placeholders_count_in_live_files_only_and_yaml_lines_are_read(tmp_path)
         ("prod.env", 1, "POSTGRES_PASSWORD"), ("prod.env", 2, "URL"),  # the values in use
         (".env.sample", 2, "URL"),                                     # a URL password
         ("config.yml", 2, "password")]
+
+
+def test_ci_workflows_references_and_permissions_are_not_credentials():
+    """Seen in a real full-stack template: a deploy workflow named *compose*.yml holding
+    ``${{ secrets.X }}`` references and ``permissions: id-token: write``."""
+    from maestro_tasks.secrets import inventory
+
+    workflow = (b"permissions:\n  id-token: write\njobs:\n  deploy:\n    env:\n"
+                b"      SECRET_KEY: ${{ secrets.SECRET_KEY }}\n"
+                b"      POSTGRES_PASSWORD: '{{ .Values.db.password }}'\n"
+                b"      API_TOKEN: tok-9f8e7d6c5b4a\n")
+    rel = ".github/workflows/deploy-docker-compose.yml"
+    assert inventory.kind_of(rel) == "yaml"
+    found = inventory.scan_yaml_lines(rel, workflow, "yaml")
+    assert [(c.line, c.key) for c in found] == [(8, "API_TOKEN")]
