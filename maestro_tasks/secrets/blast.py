@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+from .inventory import tracked_files
 
 MAX_BYTES = 1024 * 1024
 MAX_FILES = 20_000
@@ -28,17 +29,6 @@ _DOCS = (".md", ".rst", ".adoc", ".markdown")
 # Templates users copy from (.env.dev.example, settings.sample.py): no container reads them.
 _TEMPLATE_NAME = re.compile(r"example|sample|template|\.dist$", re.I)
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", ".maestro", "__pycache__", ".tox"}
-
-
-def _tracked(target: Path) -> list[str] | None:
-    try:
-        res = subprocess.run(["git", "ls-files", "-z"], cwd=target, capture_output=True,
-                             timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if res.returncode != 0:
-        return None
-    return [p for p in res.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def _walk(target: Path, folder: Path) -> Iterable[str]:
@@ -100,7 +90,7 @@ class Index:
     def __init__(self, target: Path, docs: list[Any], exclude: set[str]):
         self.target = target
         names: list[str] = []
-        tracked = _tracked(target)
+        tracked = tracked_files(target)
         names.extend(tracked if tracked is not None else _walk(target, target))
         for rel in container_paths(docs):
             path = target / rel
