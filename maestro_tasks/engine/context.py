@@ -12,6 +12,7 @@ from typing import Any, Callable
 from . import fsio
 from .masking import Masker
 from .model import Change, StepResult
+from .proofs import Proofs
 from .state import StateDir
 
 
@@ -30,6 +31,8 @@ class Context:
     # Called once, before the first write to a target without a recorded baseline.
     baseline_probe: Callable[["Context"], dict[str, Any]] | None = None
     current: StepResult | None = None
+    no_cache: bool = False  # --no-cache: every content-keyed proof runs again
+    _proofs: Proofs | None = None
     _resolver: "fsio.InsideResolver | None" = None
     _backup_dir: Path | None = None
     _backup_manifest: dict[str, str] = field(default_factory=dict)
@@ -47,6 +50,14 @@ class Context:
         if self._resolver is not None:
             return self._resolver(rel)
         return fsio.resolve_inside(self.target, rel)
+
+    @property
+    def proofs(self) -> Proofs:
+        """Content-keyed proofs of this target (engine/proofs.py), masked like every output."""
+        if self._proofs is None:
+            self._proofs = Proofs(self.state, enabled=not self.no_cache, writable=not self.check,
+                                  mask=self.masker)
+        return self._proofs
 
     def read_bytes(self, rel: str) -> bytes | None:
         return fsio.read_bytes(self.target, rel)

@@ -168,6 +168,7 @@ def _prepared_steps(ctx: Context, spec: TaskSpec, options: dict[str, Any]) -> li
 
 
 def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json: bool,
+                 no_cache: bool = False,
                  mask_seeds: Sequence[Callable[[Path, dict[str, Any]], Iterable[str]]] = ()
                  ) -> Context:
     maestro_cfg = _maestro_config(c)
@@ -179,7 +180,7 @@ def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json
     for seed in dict.fromkeys(mask_seeds):  # a pipeline repeats one seed per task
         known.update(seed(path, settings))
     return Context(target=path, check=check, diff=diff, json=as_json, settings=settings,
-                   masker=Masker(known))
+                   masker=Masker(known), no_cache=no_cache)
 
 
 def _maestro_config(c: Any) -> dict[str, Any]:
@@ -192,7 +193,8 @@ def _maestro_config(c: Any) -> dict[str, Any]:
 
 def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]], *,
              target: str | None = None, check: bool = False, diff: bool = False,
-             json: bool = False, options: dict[str, Any] | None = None, name: str | None = None,
+             json: bool = False, no_cache: bool = False, options: dict[str, Any] | None = None,
+             name: str | None = None,
              keep_going: bool = True,
              baseline: Callable[[Context], dict[str, Any]] | None = None) -> TaskResult:
     """Entry point for invoke tasks: builds the context, runs, prints, exits with the right code.
@@ -207,7 +209,7 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
     reporter = Reporter(Masker(), as_json=json)
     try:
         ctx = make_context(c, target=target, check=check, diff=diff, as_json=json,
-                           mask_seeds=[s.mask_seed for s, _ in plan if s.mask_seed])
+                           no_cache=no_cache, mask_seeds=[s.mask_seed for s, _ in plan if s.mask_seed])
         ctx.baseline_probe = baseline or next((s.baseline for s, _ in plan if s.baseline), None)
         reporter.masker = ctx.masker
         with processes.signals_as_exceptions():

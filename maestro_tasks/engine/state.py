@@ -36,12 +36,13 @@ class StateDir:
         return self.root
 
     def discard_if_pristine(self) -> None:
-        """Remove the folder again if this run only made its lock and marker (a bad-input exit)."""
+        """Remove the folder again if this run only made its lock and marker (a bad-input exit),
+        and the proofs of a run that changed nothing (a no-op leaves no trace)."""
         try:
             names = {p.name for p in self.root.iterdir()}
         except FileNotFoundError:
             return
-        if names <= {"lock", ".gitignore"}:
+        if names <= {"lock", ".gitignore", "proofs.json"}:
             for name in names:
                 (self.root / name).unlink(missing_ok=True)
             self.root.rmdir()

@@ -32,10 +32,12 @@ SPEC = TaskSpec("week1.build-uis", _steps, baseline=baseline_probe, mask_seed=ma
         "check": "only report what would be built and check the criteria; write nothing; "
                  "exit 1 if a build is pending",
         "json": "print one JSON document instead of human lines",
+        "no-cache": "prove every content-keyed check again, not reusing a proof recorded for "
+                    "unchanged inputs in .maestro/proofs.json",
     },
 )
 def build_uis(c, target=None, app=None, force=False, jobs=0, no_serve_check=False, check=False,
-              json=False):
+              json=False, no_cache=False):
     """Install and build the UI apps whose inputs changed, then prove each one serves.
 
     Apps are ui/*/ folders with a build script plus the ui_apps setting. Installs follow the
@@ -45,7 +47,7 @@ def build_uis(c, target=None, app=None, force=False, jobs=0, no_serve_check=Fals
     """
     from ..engine.runner import run_task
 
-    run_task(c, SPEC, target=target, check=check, json=json,
+    run_task(c, SPEC, target=target, check=check, json=json, no_cache=no_cache,
              options={"apps": list(app or []), "force": force, "jobs": jobs,
                       "serve_check": not no_serve_check})
 

@@ -28,14 +28,16 @@ REPORT = TaskSpec("week1.report", _report_steps, mask_seed=mask_seed)
                       "else the current folder)",
             "json": "print one JSON document instead of the human checklist",
             "python": "command that starts the target's Python for the test criteria (default: "
-                      "the one the last week1.fix-tests run used, else fix-tests' own choice)"})
-def verify(c, target=None, json=False, python=None):
+                      "the one the last week1.fix-tests run used, else fix-tests' own choice)",
+            "no-cache": "prove every content-keyed check again, not reusing a proof recorded "
+                        "for unchanged inputs in .maestro/proofs.json"})
+def verify(c, target=None, json=False, python=None, no_cache=False):
     """Check the week-1 success criteria read-only, each with its evidence; exit 0 only if all met."""
     from ..engine.runner import run_task
     from .fix_tests import python_from_cwd
 
     # Read-only by construction: the checklist runs every task in check mode.
-    run_task(c, VERIFY, target=target, check=True, json=json,
+    run_task(c, VERIFY, target=target, check=True, json=json, no_cache=no_cache,
              options={"python": python_from_cwd(python)})
 
 

@@ -40,10 +40,12 @@ SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=
         "rotate": "replace existing values: VAR,VAR… or `all`; bare --rotate replaces the weak "
                   "ones (a data volume initialised with an old value keeps it)",
         "show-secrets": "print the secret values, only when stdout is a terminal",
+        "no-cache": "prove every content-keyed check again, not reusing a proof recorded for "
+                    "unchanged inputs in .maestro/proofs.json",
     },
 )
 def fix_secrets(c, target=None, compose_file=None, env_file=None, check=False, diff=False,
-                json=False, rotate=None, show_secrets=False):
+                json=False, rotate=None, show_secrets=False, no_cache=False):
     """Move hardcoded compose secrets into a strong, private, git-ignored .env.
 
     Every secret literal (secret-named keys, URL passwords, password flags, weak ${VAR:-x}
@@ -53,7 +55,7 @@ def fix_secrets(c, target=None, compose_file=None, env_file=None, check=False, d
     """
     from ..engine.runner import run_task
 
-    run_task(c, SPEC, target=target, check=check, diff=diff, json=json,
+    run_task(c, SPEC, target=target, check=check, diff=diff, json=json, no_cache=no_cache,
              options={"compose_file": list(compose_file or []), "env_file": env_file,
                       "rotate": rotate, "show_secrets": show_secrets})
 

@@ -37,9 +37,11 @@ SPEC = TaskSpec("week1.fix-tests", _steps, baseline=baseline_probe, mask_seed=ma
     "strict": "failing tests fail the task too (by default only collection errors do)",
     "pytest-args": "extra pytest arguments for the suite run, quoted as one string (-x, "
                    "--maxfail, --lf and the like are refused)",
+    "no-cache": "prove every content-keyed check again, not reusing a proof recorded for "
+                "unchanged inputs in .maestro/proofs.json",
 })
 def fix_tests(c, target=None, python=None, check=False, diff=False, json=False, no_run=False,
-              strict=False, pytest_args=""):
+              strict=False, pytest_args="", no_cache=False):
     """Make the target's tests collect and run, and report them truthfully.
 
     Repairs the pytest config by search (collect-only runs in the target's interpreter), clears
@@ -48,7 +50,7 @@ def fix_tests(c, target=None, python=None, check=False, diff=False, json=False, 
     """
     from ..engine.runner import run_task
 
-    run_task(c, SPEC, target=target, check=check, diff=diff, json=json,
+    run_task(c, SPEC, target=target, check=check, diff=diff, json=json, no_cache=no_cache,
              options={"python": python_from_cwd(python), "no_run": no_run, "strict": strict,
                       "pytest_args": pytest_args})
 

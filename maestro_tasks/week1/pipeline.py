@@ -25,13 +25,17 @@ CI_INIT = TaskSpec("week1.ci-init", _workflow_steps, mask_seed=mask_seed)
             "keep_going": "run every task even after one failed (default: stop at the first)",
             "check": "run every task's check mode: write nothing, exit 1 if anything is pending",
             "diff": "also print unified diffs of file changes (secrets masked)",
-            "json": "print one JSON document for the whole run"})
-def run_all(c, target=None, keep_going=False, check=False, diff=False, json=False):
+            "json": "print one JSON document for the whole run",
+            "no-cache": "prove every content-keyed check again, not reusing a proof recorded "
+                        "for unchanged inputs in .maestro/proofs.json"})
+def run_all(c, target=None, keep_going=False, check=False, diff=False, json=False,
+            no_cache=False):
     """Run fix-tests, fix-secrets, build-uis and up in order, with one recap."""
     from ..engine.runner import run_task
     from . import pipeline_plan
 
     run_task(c, pipeline_plan(), target=target, check=check, diff=diff, json=json,
+             no_cache=no_cache,
              name="week1.all", keep_going=keep_going)
 
 
