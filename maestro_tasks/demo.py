@@ -78,6 +78,7 @@ def demo(c, path="maestro-demo", json=False):
     from .engine import MaestroError
     from .engine.runner import run_task
     from .week1 import pipeline_plan
+    from .weekly.metrics import DOMAINS, baseline_probe
 
     try:
         target, replaced = prepare(Path(path))
@@ -91,7 +92,7 @@ def demo(c, path="maestro-demo", json=False):
     # and its before -> after table to show.
     try:
         run_task(c, [*pipeline_plan(), (summary, {})], target=str(target), json=json,
-                 name="demo", keep_going=True)
+                 name="demo", keep_going=True, baseline=baseline_probe(*DOMAINS))
     finally:
         if not json:
             print("next: " + "   ".join(commands))

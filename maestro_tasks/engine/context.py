@@ -28,8 +28,9 @@ class Context:
     masker: Masker = field(default_factory=Masker)
     # Values shared by the steps of one run (a parsed compose model, a test run's results).
     cache: dict[str, Any] = field(default_factory=dict)
-    # Called once, before the first write to a target without a recorded baseline.
-    baseline_probe: Callable[["Context"], dict[str, Any]] | None = None
+    # Called once, before the run's first write, with the recorded baseline (or None); returns
+    # the baseline to record, or None when it has nothing to add.
+    baseline_probe: Callable[["Context", dict[str, Any] | None], dict[str, Any] | None] | None = None
     current: StepResult | None = None
     no_cache: bool = False  # --no-cache: every content-keyed proof runs again
     _proofs: Proofs | None = None
@@ -76,8 +77,10 @@ class Context:
         if self.baseline_probe is None:
             return
         probe, self.baseline_probe = self.baseline_probe, None
-        if "baseline" not in self.state.read_state():
-            self.state.update_state(baseline=probe(self))
+        recorded = self.state.read_state().get("baseline")
+        updated = probe(self, recorded if isinstance(recorded, dict) else None)
+        if updated is not None:
+            self.state.update_state(baseline=updated)
 
     def backup(self, rel: str) -> None:
         """Keep the original of ``rel`` under .maestro/backups/<UTC stamp>/ before its first change."""

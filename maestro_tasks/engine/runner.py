@@ -25,14 +25,15 @@ LOCK_TIMEOUT_S = 10.0
 @dataclass
 class TaskSpec:
     """A task as the runner sees it: a name, a factory for its steps, optionally the probe
-    that measures the target before its first write (the baseline of the weekly report), and
+    that measures the target before its first write (the baseline of the weekly report: it
+    gets the recorded baseline and returns the updated one, or None), and
     the masker's seed: ``mask_seed(target, settings)`` gives the secret values the target
     already holds, masked from the task's first output line on. The engine knows no domain, so
     the task wiring provides it."""
 
     name: str
     steps: Callable[[Context], Sequence[Step]]
-    baseline: Callable[[Context], dict[str, Any]] | None = None
+    baseline: Callable[[Context, dict[str, Any] | None], dict[str, Any] | None] | None = None
     mask_seed: Callable[[Path, dict[str, Any]], Iterable[str]] | None = None
     # ``--diff`` previews and writes nothing (as ``black --diff``); tasks not yet moved to
     # that contract keep applying while they print the diffs.
@@ -183,6 +184,22 @@ def make_context(c: Any, *, target: str | None, check: bool, diff: bool, as_json
                    masker=Masker(known), no_cache=no_cache)
 
 
+def _chained(probes: list[Callable[[Context, dict[str, Any] | None], dict[str, Any] | None]]):
+    """One baseline hook for a pipeline: every task's probe in turn, each given what the
+    previous ones made, all before the pipeline's first write."""
+    probes = list(dict.fromkeys(probes))
+    if len(probes) <= 1:
+        return probes[0] if probes else None
+
+    def probe(ctx: Context, recorded: dict[str, Any] | None) -> dict[str, Any] | None:
+        changed = None
+        for each in probes:
+            changed = each(ctx, changed if changed is not None else recorded) or changed
+        return changed
+
+    return probe
+
+
 def _maestro_config(c: Any) -> dict[str, Any]:
     try:
         cfg = c.config.get("maestro") or {}
@@ -196,7 +213,8 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
              json: bool = False, no_cache: bool = False, options: dict[str, Any] | None = None,
              name: str | None = None,
              keep_going: bool = True,
-             baseline: Callable[[Context], dict[str, Any]] | None = None) -> TaskResult:
+             baseline: Callable[[Context, dict[str, Any] | None], dict[str, Any] | None]
+             | None = None) -> TaskResult:
     """Entry point for invoke tasks: builds the context, runs, prints, exits with the right code.
 
     ``spec`` is one task, or a sequence of (task, options) for a pipeline such as week1.all.
@@ -210,7 +228,7 @@ def run_task(c: Any, spec: TaskSpec | Sequence[tuple[TaskSpec, dict[str, Any]]],
     try:
         ctx = make_context(c, target=target, check=check, diff=diff, as_json=json,
                            no_cache=no_cache, mask_seeds=[s.mask_seed for s, _ in plan if s.mask_seed])
-        ctx.baseline_probe = baseline or next((s.baseline for s, _ in plan if s.baseline), None)
+        ctx.baseline_probe = baseline or _chained([s.baseline for s, _ in plan if s.baseline])
         reporter.masker = ctx.masker
         with processes.signals_as_exceptions():
             result = run_steps(ctx, plan, reporter, name=task_name, keep_going=keep_going)

@@ -15,7 +15,7 @@ def _steps(ctx):
     return build_uis_steps(ctx)
 
 
-SPEC = TaskSpec("week1.build-uis", _steps, baseline=baseline_probe, mask_seed=mask_seed)
+SPEC = TaskSpec("week1.build-uis", _steps, baseline=baseline_probe("ui"), mask_seed=mask_seed)
 
 
 @task(

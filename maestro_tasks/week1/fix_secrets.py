@@ -17,7 +17,8 @@ def _steps(ctx):
     return steps(ctx)
 
 
-SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe, mask_seed=mask_seed,
+SPEC = TaskSpec("week1.fix-secrets", _steps, baseline=baseline_probe("secrets"),
+                mask_seed=mask_seed,
                 diff_previews=True)
 
 

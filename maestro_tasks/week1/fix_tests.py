@@ -22,7 +22,8 @@ def _steps(ctx):
     return fix_tests_steps(ctx)
 
 
-SPEC = TaskSpec("week1.fix-tests", _steps, baseline=baseline_probe, mask_seed=mask_seed)
+SPEC = TaskSpec("week1.fix-tests", _steps, baseline=baseline_probe("testing"),
+                mask_seed=mask_seed)
 
 
 @task(name="fix-tests", help={

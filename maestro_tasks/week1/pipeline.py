@@ -34,8 +34,11 @@ def run_all(c, target=None, keep_going=False, check=False, diff=False, json=Fals
     from ..engine.runner import run_task
     from . import pipeline_plan
 
+    from ..weekly.metrics import DOMAINS, baseline_probe
+
+    # Every domain at once, before the pipeline's first write (measured in parallel).
     run_task(c, pipeline_plan(), target=target, check=check, diff=diff, json=json,
-             no_cache=no_cache,
+             no_cache=no_cache, baseline=baseline_probe(*DOMAINS),
              name="week1.all", keep_going=keep_going)
 
 

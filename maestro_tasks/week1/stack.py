@@ -43,7 +43,7 @@ def _status_steps(ctx):
     return status_steps(ctx)
 
 
-UP_SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe, mask_seed=mask_seed)
+UP_SPEC = TaskSpec("week1.up", _up_steps, baseline=baseline_probe("stack"), mask_seed=mask_seed)
 DOWN_SPEC = TaskSpec("week1.down", _down_steps, mask_seed=mask_seed)
 STATUS_SPEC = TaskSpec("week1.status", _status_steps, mask_seed=mask_seed)
 

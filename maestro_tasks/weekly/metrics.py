@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 DOMAINS = ("testing", "secrets", "ui", "stack")
 
@@ -17,24 +17,55 @@ KEYS = ("tests_collected", "tests_passed", "tests_failed", "collection_errors",
         "hardcoded_secrets", "tracked_credentials", "uis_total", "uis_built", "services_total", "services_healthy")
 
 
-def measure(target: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every domain's numbers, taken with the same per-target settings the tasks use."""
+def measure(target: Path, settings: dict[str, Any] | None = None,
+            domains: Sequence[str] = DOMAINS) -> dict[str, Any]:
+    """The numbers of ``domains`` (default: every one, each key present), taken with the same
+    per-target settings the tasks use."""
     from concurrent.futures import ThreadPoolExecutor
 
-    values: dict[str, Any] = dict.fromkeys(KEYS)
-    modules = [importlib.import_module(f"..{d}.metrics", __package__) for d in DOMAINS]
+    values: dict[str, Any] = dict.fromkeys(KEYS) if tuple(domains) == DOMAINS else {}
+    modules = [importlib.import_module(f"..{d}.metrics", __package__) for d in domains]
+    if len(modules) == 1:
+        values.update(modules[0].baseline_metrics(target, settings))
+        return values
     # Each domain mostly waits on its own subprocess (pytest, compose): measure them together.
-    with ThreadPoolExecutor(len(modules)) as pool:
+    with ThreadPoolExecutor(max(len(modules), 1)) as pool:
         for part in pool.map(lambda m: m.baseline_metrics(target, settings), modules):
             values.update(part)
     return values
 
 
-def baseline_probe(ctx: Any) -> dict[str, Any]:
-    """The engine's baseline hook: what the target looked like before week 1 touched it."""
-    from ..engine.state import utc_now_iso
+def baseline_probe(*domains: str) -> Callable[[Any, dict[str, Any] | None], dict[str, Any] | None]:
+    """The engine's baseline hook of a task that changes ``domains``: each domain is measured
+    once, before the first write of the first task that touches it, so a first fix-secrets run
+    pays for no pytest collection and a first fix-tests run for no compose scan.
 
-    return {"measured_at": utc_now_iso(), **measure(ctx.target, ctx.settings)}
+    The recorded baseline holds every measured value and ``domains`` (domain → when it was
+    measured); ``measured_at`` is the first of those times. A baseline recorded before per-domain
+    recording (no ``domains``) counts as every domain measured.
+    """
+    unknown = [d for d in domains if d not in DOMAINS]
+    if unknown or not domains:
+        raise ValueError(f"unknown baseline domain(s): {unknown or domains}")
+
+    def probe(ctx: Any, recorded: dict[str, Any] | None) -> dict[str, Any] | None:
+        from ..engine.state import utc_now_iso
+
+        baseline = dict(recorded or {})
+        done = baseline.get("domains")
+        if not isinstance(done, dict):
+            done = dict.fromkeys(DOMAINS, baseline.get("measured_at")) if baseline else {}
+        missing = [d for d in DOMAINS if d in domains and d not in done]
+        if not missing:
+            return None
+        now = utc_now_iso()
+        baseline.update(measure(ctx.target, ctx.settings, missing))
+        baseline["domains"] = {**done, **dict.fromkeys(missing, now)}
+        baseline.setdefault("measured_at", now)
+        return baseline
+
+    probe.domains = tuple(domains)  # type: ignore[attr-defined]
+    return probe
 
 
 def error_cause(reason: str) -> str:
