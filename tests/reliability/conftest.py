@@ -82,8 +82,8 @@ def bind_readonly():
 
 @pytest.fixture(scope="session")
 def probed(pristine, tmp_path_factory) -> bytes:
-    """.maestro/state.json after a first real run: its baseline (measured once per target, before
-    the first write; a second of pytest and compose probing) lets the kill runs skip it."""
+    """.maestro/state.json after a first real run: its baseline (the secrets domain, measured
+    once before the task's first write) lets the kill runs skip it."""
     target = tmp_path_factory.mktemp("crash-probe") / "t"
     shutil.copytree(pristine, target, symlinks=True)
     res = run_in(target, SECRET_TASK)
