@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compose.envfile import parse_env
+from ..compose.files import discover_files, interpolation_env_file
 from ..credentials import is_secret_key, url_passwords
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
@@ -31,7 +32,13 @@ def _pairs(text: str) -> dict[str, str]:
 
 def known_secret_values(target: Path, settings: dict[str, Any]) -> set[str]:
     """Secret values held in the target's env file (never raises; {} when there is none)."""
-    rel = str(settings.get("env_file") or ".env")
+    configured = settings.get("compose_files")
+    try:
+        files = discover_files(target, [configured] if isinstance(configured, str)
+                               else configured)
+    except OSError:
+        files = []
+    rel = interpolation_env_file(files, settings.get("env_file"))
     path = target / rel
     try:
         if path.is_symlink() and target.resolve() not in path.resolve().parents:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..compose import oracle
-from ..compose.files import default_files
+from ..compose.files import default_files, interpolation_env_file
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepSkipped, mask_value
 from ..engine.model import NotApplicable
 from ..engine.fsio import scratch_dir
@@ -47,7 +47,10 @@ def _compose_files(ctx: Context) -> list[str]:
 
 
 def env_rel(ctx: Context) -> str:
-    return str(ctx.options.get("env_file") or ctx.settings.get("env_file") or ".env")
+    """The env file fix-secrets writes: --env-file, else the one compose reads for these files."""
+    if ctx.options.get("env_file"):
+        return str(ctx.options["env_file"])
+    return interpolation_env_file(_compose_files(ctx), ctx.settings.get("env_file"))
 
 
 def analysis(ctx: Context) -> core.Analysis:

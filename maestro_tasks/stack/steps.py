@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compose import cli as compose_mod
-from ..compose.files import discover_files
+from ..compose.files import discover_files, interpolation_env_file
 from ..compose.interp import required_variables
 from ..engine import BaseStep, Change, Context, Criterion, InputError, StepFailed, StepSkipped
 from ..engine.model import NotApplicable, UsageError
@@ -32,6 +32,7 @@ class Stack:
     raw_model: dict[str, Any] = field(default_factory=dict)
     model: dict[str, Any] = field(default_factory=dict)
     env_values: dict[str, str | None] = field(default_factory=dict)
+    env_rel: str = ".env"  # the env file compose interpolates from (compose.files)
     compose_problem: tuple[str, str] | None = None  # (reason, hint) when Compose v2 is missing
     client: Any = None
     engine_label: str = ""
@@ -89,7 +90,7 @@ def load_stack(ctx: Context, resolve: bool = True) -> Stack:
     project = compose_mod.Project(cli, ctx.target, files, env_file=env_file,
                                   name=ctx.settings.get("compose_project"))
     stack.project = project
-    env_rel = str(env_file or ".env")
+    env_rel = stack.env_rel = interpolation_env_file(files, env_file)
     stack.env_values = preflight.read_env_file(env_rel, ctx.read_bytes(env_rel))
     ctx.masker.add(*preflight.secret_values({}, stack.env_values))
     try:
@@ -175,7 +176,7 @@ class PreflightStep(_StackStep):
             Criterion("Compose v2 present", True, project.cli.label),
         ]
         unset, empty = preflight.unset_variables(stack.raw_model, stack.env_values, os.environ)
-        env_name = ctx.settings.get("env_file") or ".env"
+        env_name = stack.env_rel
         needed = len(required_variables(stack.raw_model))
         criteria.append(Criterion(
             "required variables set", not unset,
