@@ -182,12 +182,21 @@ def content(old: bytes | None, an, found, template) -> bytes | None:
     return old if old is None and not merged else merged.encode("utf-8")
 
 
+def example_path(env_rel: str) -> str:
+    """The example file of an env file: ``.env.example`` in its folder (``deploy/.env`` →
+    ``deploy/.env.example``), where a project keeps the file users copy."""
+    from pathlib import PurePosixPath
+
+    folder = PurePosixPath(env_rel).parent
+    return ".env.example" if str(folder) in ("", ".") else str(folder / ".env.example")
+
+
 def project_variables(env, read) -> dict[str, str | None]:
-    """The target's own variable names and values: .env.example, then .env (its values win).
-    Names users recognise are taken from here (``group.group``)."""
+    """The target's own variable names and values: the env file's example, then the env file
+    (its values win). Names users recognise are taken from here (``group.group``)."""
     from .envfile import parse_env
 
-    name = ".env.example"
+    name = example_path(env.rel)
     out: dict[str, str | None] = dict(parse_env(name, read(name)).values)
     out.update(env.values)
     return out

@@ -259,13 +259,13 @@ class TrackedCredentialsStep(BaseStep):
     name = "tracked-credentials"
 
     def verify(self, ctx: Context) -> list[Criterion]:
-        from .steps import EXAMPLE, analysis
+        from .steps import analysis, example_rel
 
         an = analysis(ctx)
         tracked = tracked_files(ctx.target)
         if tracked is None:
             return [Criterion(CRITERION, None, "not a git work tree: nothing is tracked")]
-        own = {*an.compose_files, EXAMPLE}  # each has its own criterion
+        own = {*an.compose_files, example_rel(ctx)}  # each has its own criterion
         found, scanned = scan(ctx.target, tracked, own, secrets_files(an.docs))
         ctx.masker.add(*(c.value for c in found))
         if ctx.current is not None:

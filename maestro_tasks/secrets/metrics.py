@@ -37,11 +37,18 @@ def baseline_metrics(target: Path, settings: dict | None = None) -> dict[str, in
         count = sum(len(find_hardcoded(target / rel)) for rel in files)
     except InputError:
         count = None
-    return {"hardcoded_secrets": count, "tracked_credentials": tracked_credentials(target, files)}
+    from ..compose.files import interpolation_env_file
+    from .example import example_path
+
+    env_example = example_path(interpolation_env_file(files, settings.get("env_file")))
+    return {"hardcoded_secrets": count,
+            "tracked_credentials": tracked_credentials(target, files, env_example)}
 
 
-def tracked_credentials(target: Path, compose_files: list[str]) -> int | None:
-    """Credentials git tracks outside ``compose_files`` (``inventory.scan``: other compose
+def tracked_credentials(target: Path, compose_files: list[str],
+                        env_example: str = ".env.example") -> int | None:
+    """Credentials git tracks outside ``compose_files`` and the env file's example
+    (``inventory.scan``: other compose
     files and backups, *.env files, Kubernetes Secrets, compose secrets: files); None outside
     a git work tree."""
     from . import inventory, yamlsrc
@@ -55,6 +62,6 @@ def tracked_credentials(target: Path, compose_files: list[str]) -> int | None:
             docs.append(yamlsrc.parse(rel, (target / rel).read_bytes()))
         except (OSError, InputError):
             continue
-    found, _ = inventory.scan(target, tracked, {*compose_files, ".env.example"},
+    found, _ = inventory.scan(target, tracked, {*compose_files, env_example},
                               inventory.secrets_files(docs))
     return len(found)

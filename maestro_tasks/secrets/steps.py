@@ -46,6 +46,10 @@ def _compose_files(ctx: Context) -> list[str]:
     return default_files(lambda rel: ctx.path(rel).is_file())
 
 
+def example_rel(ctx: Context) -> str:
+    return example.example_path(env_rel(ctx))
+
+
 def env_rel(ctx: Context) -> str:
     """The env file fix-secrets writes: --env-file, else the one compose reads for these files."""
     if ctx.options.get("env_file"):
@@ -60,7 +64,7 @@ def analysis(ctx: Context) -> core.Analysis:
             ctx.cache[CACHE_KEY] = None
         else:
             # A file of ours symlinked out of the target → InputError before anything is written.
-            for rel in (env_rel(ctx), EXAMPLE, ".gitignore"):
+            for rel in (env_rel(ctx), example_rel(ctx), ".gitignore"):
                 ctx.path(rel)
             own = ctx.read_bytes(core.TEMPLATE)
             template = (core.TEMPLATE, own) if own is not None else (
@@ -86,7 +90,7 @@ def analysis(ctx: Context) -> core.Analysis:
 
 def _own_files(ctx: Context, files: list[str]) -> set[str]:
     """Files this run rewrites: a secret standing there is not "elsewhere"."""
-    return {*files, env_rel(ctx), EXAMPLE}
+    return {*files, env_rel(ctx), example_rel(ctx)}
 
 
 def compose_command(ctx: Context) -> list[str] | None:
@@ -115,7 +119,7 @@ def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
     for f in an.compose_files:
         out[f] = an.new_compose[f] if an.new_compose[f] != ctx.read_bytes(f) else None
     example = ExampleStep()._content(ctx, an)
-    out[EXAMPLE] = example if example != ctx.read_bytes(EXAMPLE) else None
+    out[example_rel(ctx)] = example if example != ctx.read_bytes(example_rel(ctx)) else None
     return out
 
 
@@ -555,28 +559,31 @@ class ExampleStep(_SecretsStep):
 
     def _content(self, ctx: Context, an: core.Analysis) -> bytes | None:
         docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
-        return example.content(ctx.read_bytes(EXAMPLE), an, detect.find(docs), an.template)
+        return example.content(ctx.read_bytes(example_rel(ctx)), an, detect.find(docs),
+                               an.template)
 
     def plan(self, ctx: Context) -> list[Change]:
         an = proven(ctx)
         content = self._content(ctx, an)
-        if content == ctx.read_bytes(EXAMPLE):
+        rel = example_rel(ctx)
+        if content == ctx.read_bytes(rel):
             return []
-        return [Change(EXAMPLE, "write", f"{EXAMPLE}: merge the variables (secret values empty)",
+        return [Change(rel, "write", f"{rel}: merge the variables (secret values empty)",
                        content=content)]
 
     def verify(self, ctx: Context) -> list[Criterion]:
         an = analysis(ctx)
-        data = ctx.read_bytes(EXAMPLE)
+        rel = example_rel(ctx)
+        data = ctx.read_bytes(rel)
         if data is None:
             none_needed = self._content(ctx, an) is None
-            return [Criterion(f"{EXAMPLE} holds no secret value", none_needed, f"{EXAMPLE} absent"
+            return [Criterion(f"{EXAMPLE} holds no secret value", none_needed, f"{rel} absent"
                               + (" (no variable to list)" if none_needed else ""))]
         found = example.leaked(data.decode("utf-8", "replace"), example.live_values(an))
         n = sum(1 for ln in example.lines(data.decode("utf-8", "replace")) if ln.key)
         return [Criterion(f"{EXAMPLE} holds no secret value", not found,
                           f"{n} variable(s), no secret value" if not found
-                          else "values present for " + ", ".join(f"{k} ({EXAMPLE}:{i})"
+                          else "values present for " + ", ".join(f"{k} ({rel}:{i})"
                                                                   for k, i in found))]
 
 

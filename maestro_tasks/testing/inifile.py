@@ -1,15 +1,20 @@
-"""INI files as pytest reads them (the ``iniconfig`` rules), with line spans for minimal edits.
+"""INI files as pytest reads them, through ``iniconfig``, with line spans for minimal edits.
 
 pytest parses pytest.ini, tox.ini and setup.cfg with ``iniconfig``: ``#``/``;`` comment lines,
 ``[section]`` headers, ``key = value`` or ``key: value`` lines, indented continuation lines, no
-inline comments. This module mirrors those rules (the target's interpreter, not ours, runs
-pytest), except that an unterminated ``[section`` line is an error rather than a continuation,
-and edits a file by replacing only the lines of the key it changes.
+inline comments. ``iniconfig`` is the authority here too: it decides what is an error (with its
+line) and every value. It gives a key's first line only, so a small scan of ours adds where each
+key's continuation lines end; the edits below replace only the lines of the key they change.
+Two rules of ours on top: an unterminated ``[section`` line is an error (iniconfig reads it as a
+continuation, which pytest then refuses), and key lines before the first header are kept in a
+``Section(None)`` (iniconfig refuses them) so the missing header can be diagnosed and repaired.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import iniconfig
 
 COMMENT_CHARS = "#;"
 
@@ -69,6 +74,27 @@ def parse(text: str, *, strict: bool = True) -> IniDocument:
     """Parse ``text``. ``strict`` refuses what pytest refuses, except key lines before the first
     header, which are kept in a ``Section(None)`` so the missing header can be diagnosed."""
     text = text.removeprefix("\N{BYTE ORDER MARK}")
+    if not strict:
+        return _spans(text, strict=False)
+    try:
+        parsed = iniconfig.IniConfig("<ini>", data=text)
+    except iniconfig.ParseError as exc:
+        if exc.msg != "no section header defined":
+            raise IniParseError(exc.lineno + 1, exc.msg) from None
+        return _spans(text, strict=True)  # keys before any header: ours to diagnose
+    doc = _spans(text, strict=True)
+    for section in doc.sections:
+        values = parsed.sections.get(section.name or "", {})
+        for entry in section.entries:
+            if parsed.lineof(section.name or "", entry.key) != entry.first + 1 \
+                    or entry.key not in values:
+                raise IniParseError(entry.first + 1, f"cannot place {entry.key!r}")
+            entry.value = values[entry.key]  # iniconfig's value, as pytest will read it
+    return doc
+
+
+def _spans(text: str, *, strict: bool) -> IniDocument:
+    """Sections and the first / last line of each key (the part iniconfig does not give)."""
     lines = text.splitlines(keepends=True)
     sections: list[Section] = []
     current: Section | None = None

@@ -103,3 +103,17 @@ def test_status_reads_the_subfolder_env_file(compose, subfolder_target):
     assert required["met"] is True, required
     assert "deploy/.env" in required["evidence"]
     assert "Zq8vXt3LmW5xPb9KcR2nYd7F" not in res.stdout + res.stderr
+
+
+def test_the_example_beside_a_subfolder_env_file_is_merged_not_a_new_root_one(compose,
+                                                                            subfolder_target):
+    target = subfolder_target
+    own = "# Copy me: cp deploy/.env.example deploy/.env\nPOSTGRES_PASSWORD=\nTZ=UTC\n"
+    (target / "deploy" / ".env.example").write_text(own)
+    res = run_cli("week1.fix-secrets", "--target", str(target))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert not (target / ".env.example").exists()
+    merged = (target / "deploy" / ".env.example").read_text()
+    assert merged.startswith(own)  # the project's lines kept as they were
+    env = (target / "deploy" / ".env").read_text()
+    assert "POSTGRES_PASSWORD=" in env  # the project's own name was used
