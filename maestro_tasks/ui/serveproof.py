@@ -4,7 +4,7 @@ Whether a built app answers GET / with 200 and HTML, and renders its root elemen
 is a function of what the server reads and runs: the build output's files (every byte, nothing
 skipped), the app's own files (its build fingerprint: package.json scripts, lockfile, configs,
 ``public/``, the ``.env`` files ``next start`` reads), the manifests of the installed packages,
-the server command, the app settings, and the node, Python (static server) and Chromium
+the server command, the app settings, and the node, Python (for the static server) and Chromium
 versions. The digest covers exactly those; an unchanged digest reuses the recorded proof.
 
 Known limit: installed packages are keyed by the manifest their package manager writes on
@@ -55,11 +55,12 @@ def serve_digest(target: Path, app: App, fingerprint: Fingerprint, tools: Toolch
             digest.add(f"output:{rel}", sha)
         argv, how, cwd = server_command(target, app, 0)  # the port is ours, chosen each run
         digest.add("server", "\0".join([*argv, how, str(cwd)]))
+        if argv[0] == sys.executable:  # our static server: this Python serves the files
+            digest.add("python", sys.version)
     for folder in app.module_dirs(app_dir):
         for name in MODULE_MANIFESTS:
             digest.file(f"{folder.relative_to(app_dir)}/{name}", folder / name)
     digest.add("node", f"{tools.which('node')} {tools.version('node')}")
-    digest.add("python", f"{sys.executable} {sys.version}")
     for var in NODE_ENV_VARS:
         digest.add(f"env:{var}", os.environ.get(var))
     digest.add("browser", None if browser is None else
