@@ -268,22 +268,29 @@ class GitIgnoreStep(BaseStep):
         return list(changes.values())
 
     def verify(self, ctx: Context) -> list[Criterion]:
-        from .ignore import app_folders, not_ignored, probe_path, tracked_under, untracked_under
+        from .ignore import app_folders, files_under, listed_files, not_ignored, probe_path
 
         run = prepare_run(ctx)
         if not self._git(ctx):
             if ctx.current is not None:
                 ctx.current.summary = "not a git work tree: nothing for git to ignore"
             return []
-        parts, unmet = [], False
+        # Three git processes for all apps: what is not ignored, tracked, untracked.
+        per_app = []
         for app in run.apps:
             names = app_folders(ctx.target, app)
-            paths = [target_path(app.rel, n) for n in names]
-            left = [p.rstrip("/") for p in not_ignored(ctx.target,
-                                                       [probe_path(app.rel, n) for n in names])
-                    if not tracked_under(ctx.target, p.rstrip("/"))]
-            loose = untracked_under(ctx.target, paths)
-            committed = [p for p in paths if tracked_under(ctx.target, p)]
+            per_app.append((app, [target_path(app.rel, n) for n in names],
+                            [probe_path(app.rel, n) for n in names]))
+        all_paths = list(dict.fromkeys(p for _, paths, _ in per_app for p in paths))
+        left_all = set(not_ignored(ctx.target, [p for _, _, probes in per_app for p in probes]))
+        tracked = listed_files(ctx.target, all_paths)
+        untracked = listed_files(ctx.target, all_paths, untracked=True)
+        parts, unmet = [], False
+        for app, paths, probes in per_app:
+            left = [p.rstrip("/") for p in probes
+                    if p in left_all and not files_under(tracked, [p])]
+            loose = files_under(untracked, paths)
+            committed = [p for p in paths if files_under(tracked, [p])]
             for path in committed:
                 ctx.warn(f"{path} is tracked by git: every build changes tracked files; "
                          f"`git rm -r --cached {path}` and commit, if it is a build output")
