@@ -92,6 +92,23 @@ def compute(app_dir: Path, app: App, toolchain: str) -> Fingerprint:
     return Fingerprint(whole.hexdigest(), deps.hexdigest(), files)
 
 
+def tree_files(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` -> the hash of its bytes (a symlink: of its text), nothing
+    skipped: what a server of that folder may read. Symlinked folders are entries, not walked."""
+    files: dict[str, str] = {}
+    for root, dirs, names in os.walk(folder):
+        rel_root = Path(root).relative_to(folder).as_posix()
+        prefix = "" if rel_root == "." else rel_root + "/"
+        links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        dirs[:] = sorted(d for d in dirs if d not in links)
+        for name in [*names, *links]:
+            try:
+                files[prefix + name] = _hash_file(Path(root, name))
+            except OSError:
+                files[prefix + name] = "unreadable"
+    return dict(sorted(files.items()))
+
+
 def changed_files(old: dict[str, str], new: dict[str, str]) -> list[str]:
     """Files added, removed or modified between two fingerprints, sorted."""
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))

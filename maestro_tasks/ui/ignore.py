@@ -67,6 +67,25 @@ def untracked_under(target: Path, rels: list[str]) -> int:
     return len([p for p in res.stdout.split(b"\0") if p]) if res.returncode == 0 else 0
 
 
+def listed_files(target: Path, rels: list[str], *, untracked: bool = False) -> list[str]:
+    """The tracked files (or, with ``untracked``, the files git would show as untracked) under
+    any of ``rels``, with one git process for all of them."""
+    if not rels:
+        return []
+    extra = ["--others", "--exclude-standard"] if untracked else []
+    res = subprocess.run(["git", "ls-files", "-z", *extra, "--", *rels], cwd=target,
+                         capture_output=True, timeout=120)
+    if res.returncode != 0:
+        return []
+    return [p.decode("utf-8", "surrogateescape") for p in res.stdout.split(b"\0") if p]
+
+
+def files_under(files: list[str], rels: list[str]) -> int:
+    """How many of ``files`` lie under (or are) one of ``rels``."""
+    bases = [r.rstrip("/") for r in rels]
+    return sum(1 for f in files if any(f == b or f.startswith(b + "/") for b in bases))
+
+
 def probe_path(rel: str, name: str) -> str:
     """``name`` (relative to the app) as a target-relative probe; next-env.d.ts is a file, the
     rest are folders (probed with a trailing slash)."""

@@ -17,10 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from functools import lru_cache
 from pathlib import Path
 
 from ..engine.fsio import scratch_dir
@@ -166,6 +164,10 @@ def server_env(app: App, app_dir: Path, port: int) -> dict[str, str]:
 
 
 def _http_get(url: str, timeout: float = 5.0) -> tuple[int, str, bytes]:
+    # Imported here: a run whose serve proofs are all reused starts no HTTP client.
+    import urllib.error
+    import urllib.request
+
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(url, timeout=timeout) as resp:
@@ -222,7 +224,7 @@ def _wait_and_get(proc: subprocess.Popen, result: ServeResult, timeout: float) -
             return
         try:
             status, ctype, body = _http_get(result.url)
-        except (OSError, urllib.error.URLError) as exc:
+        except OSError as exc:  # urllib's URLError is an OSError
             last_error = str(getattr(exc, "reason", exc))
             time.sleep(0.25)
             continue
@@ -237,53 +239,60 @@ def _wait_and_get(proc: subprocess.Popen, result: ServeResult, timeout: float) -
     result.error = f"no answer on {result.url} within {timeout:.0f}s ({last_error})"
 
 
-class _RootContent(HTMLParser):
-    """Measures what a rendered DOM holds inside one element (by id) or the body."""
+@lru_cache(maxsize=1)
+def _root_content_parser() -> type:
+    """The DOM measuring parser (html.parser is imported when a page is rendered)."""
+    from html.parser import HTMLParser
 
-    _HIDDEN = {"script", "style", "noscript", "template"}
-    _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-             "track", "wbr"}
+    class RootContent(HTMLParser):
+        """Measures what a rendered DOM holds inside one element (by id) or the body."""
 
-    def __init__(self, root_id: str | None):
-        super().__init__(convert_charrefs=True)
-        self.root_id = root_id
-        self.found = False
-        self.depth = 0         # >0 while inside the element being measured
-        self.hidden = 0
-        self.elements = 0
-        self.text = 0
+        _HIDDEN = {"script", "style", "noscript", "template"}
+        _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                 "source", "track", "wbr"}
 
-    def handle_starttag(self, tag, attrs):
-        inside = self.depth > 0
-        if not inside:
-            hit = (dict(attrs).get("id") == self.root_id) if self.root_id else tag == "body"
-            if hit:
-                self.found, self.depth = True, 1
-            return
-        if tag in self._VOID:
-            self.elements += 1
-            return
-        self.depth += 1
-        if tag in self._HIDDEN or self.hidden:
-            self.hidden += 1
-        else:
-            self.elements += 1
+        def __init__(self, root_id: str | None):
+            super().__init__(convert_charrefs=True)
+            self.root_id = root_id
+            self.found = False
+            self.depth = 0         # >0 while inside the element being measured
+            self.hidden = 0
+            self.elements = 0
+            self.text = 0
 
-    def handle_endtag(self, tag):
-        if self.depth == 0 or tag in self._VOID:
-            return
-        self.depth -= 1
-        if self.hidden:
-            self.hidden -= 1
+        def handle_starttag(self, tag, attrs):
+            inside = self.depth > 0
+            if not inside:
+                hit = (dict(attrs).get("id") == self.root_id) if self.root_id else tag == "body"
+                if hit:
+                    self.found, self.depth = True, 1
+                return
+            if tag in self._VOID:
+                self.elements += 1
+                return
+            self.depth += 1
+            if tag in self._HIDDEN or self.hidden:
+                self.hidden += 1
+            else:
+                self.elements += 1
 
-    def handle_data(self, data):
-        if self.depth > 0 and not self.hidden:
-            self.text += len(data.strip())
+        def handle_endtag(self, tag):
+            if self.depth == 0 or tag in self._VOID:
+                return
+            self.depth -= 1
+            if self.hidden:
+                self.hidden -= 1
+
+        def handle_data(self, data):
+            if self.depth > 0 and not self.hidden:
+                self.text += len(data.strip())
+
+    return RootContent
 
 
 def rendered_content(dom: str, root_id: str | None) -> tuple[bool, str]:
     """Whether ``#root_id`` (or, without one, the body) holds elements or visible text."""
-    parser = _RootContent(root_id)
+    parser = _root_content_parser()(root_id)
     parser.feed(dom)
     where = f"#{root_id}" if root_id else "<body>"
     if not parser.found:

@@ -7,17 +7,19 @@ import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine import BaseStep, Change, Context, Criterion, StepFailed, StepSkipped, UsageError
 from ..engine.model import NotApplicable
 from ..engine.fsio import atomic_write
+from ..engine.proofs import Proof
 from ..engine.state import utc_now_iso
 from .build import TAIL_LINES, BuildOutcome, build_app
 from .discovery import App, Discovery, discover, select, target_path
 from .fingerprint import CACHE_FILE, compute, dump_cache, load_cache
 from .serve import ServeResult, find_browser, serve_check
+from .serveproof import passed, proof_data, proof_key, result_from_proof, serve_digest
 from .status import AppStatus, assess
 from .toolchain import Toolchain
 
@@ -43,7 +45,8 @@ def prepare_run(ctx: Context) -> UiRun:
         if not isinstance(jobs, int) or jobs < 0:
             raise UsageError(f"--jobs {jobs}: must be a positive number (0 = automatic)")
         found = discover(ctx.target, ctx.settings)
-        run = UiRun(discovery=found, apps=select(found.apps, list(ctx.options.get("apps") or [])))
+        run = UiRun(discovery=found, apps=select(found.apps, list(ctx.options.get("apps") or [])),
+                    tools=Toolchain(memo=ctx.proofs))
         ctx.cache[_RUN] = run
     return run
 
@@ -265,22 +268,29 @@ class GitIgnoreStep(BaseStep):
         return list(changes.values())
 
     def verify(self, ctx: Context) -> list[Criterion]:
-        from .ignore import app_folders, not_ignored, probe_path, tracked_under, untracked_under
+        from .ignore import app_folders, files_under, listed_files, not_ignored, probe_path
 
         run = prepare_run(ctx)
         if not self._git(ctx):
             if ctx.current is not None:
                 ctx.current.summary = "not a git work tree: nothing for git to ignore"
             return []
-        parts, unmet = [], False
+        # Three git processes for all apps: what is not ignored, tracked, untracked.
+        per_app = []
         for app in run.apps:
             names = app_folders(ctx.target, app)
-            paths = [target_path(app.rel, n) for n in names]
-            left = [p.rstrip("/") for p in not_ignored(ctx.target,
-                                                       [probe_path(app.rel, n) for n in names])
-                    if not tracked_under(ctx.target, p.rstrip("/"))]
-            loose = untracked_under(ctx.target, paths)
-            committed = [p for p in paths if tracked_under(ctx.target, p)]
+            per_app.append((app, [target_path(app.rel, n) for n in names],
+                            [probe_path(app.rel, n) for n in names]))
+        all_paths = list(dict.fromkeys(p for _, paths, _ in per_app for p in paths))
+        left_all = set(not_ignored(ctx.target, [p for _, _, probes in per_app for p in probes]))
+        tracked = listed_files(ctx.target, all_paths)
+        untracked = listed_files(ctx.target, all_paths, untracked=True)
+        parts, unmet = [], False
+        for app, paths, probes in per_app:
+            left = [p.rstrip("/") for p in probes
+                    if p in left_all and not files_under(tracked, [p])]
+            loose = files_under(untracked, paths)
+            committed = [p for p in paths if files_under(tracked, [p])]
             for path in committed:
                 ctx.warn(f"{path} is tracked by git: every build changes tracked files; "
                          f"`git rm -r --cached {path}` and commit, if it is a build output")
@@ -306,29 +316,63 @@ class ServeStep(BaseStep):
             return [Criterion("served with 200", None, reason),
                     Criterion("rendered", None, reason)]
         browser = find_browser()
+        # A proof recorded for exactly these inputs (output bytes, server, versions) is reused.
+        digests: dict[str, str] = {}
+        proofs: dict[str, Proof] = {}
         for app in run.apps:
+            fp = compute(ctx.target / app.rel, app, run.tools.node_label())
+            digests[app.rel] = serve_digest(ctx.target, app, fp, run.tools, browser)
+            proof = ctx.proofs.get(proof_key(app), digests[app.rel])
+            if proof is not None:
+                proofs[app.rel] = proof
+        fresh = [app for app in run.apps if app.rel not in proofs]
+        for app in fresh:
             _say(ctx, f"{app.rel}: serve check …")
         # Each check mostly waits on its own server and browser: run them side by side.
-        with ThreadPoolExecutor(max(1, len(run.apps))) as pool:
-            results: list[ServeResult] = list(pool.map(
-                lambda app: serve_check(ctx.target, app, browser=browser), run.apps))
-        for app, result in zip(run.apps, results):
+        with ThreadPoolExecutor(max(1, len(fresh))) as pool:
+            checked: dict[str, ServeResult] = dict(zip(
+                [a.rel for a in fresh],
+                pool.map(lambda app: serve_check(ctx.target, app, browser=browser), fresh)))
+        assert ctx.current is not None
+        results: list[ServeResult] = []
+        how_proven: dict[str, str] = {}
+        for app in run.apps:
+            if app.rel in proofs:
+                results.append(result_from_proof(app, proofs[app.rel]))
+                how_proven[app.rel] = "reused"
+                continue
+            result = checked[app.rel]
+            results.append(result)
             if not ctx.check:
                 ctx.write_log(f"{app.slug}-serve.log", result.log)
+            if passed(result, browser):
+                proofs[app.rel] = ctx.proofs.put(proof_key(app), digests[app.rel],
+                                                 result.evidence, proof_data(result))
+                how_proven[app.rel] = "recorded" if ctx.proofs.writable else "not recorded"
+            else:
+                how_proven[app.rel] = "not recorded"  # a failing check always runs again
             if not result.served and result.log.strip():
-                assert ctx.current is not None
                 ctx.current.details.append(f"{app.rel}: server output (last lines):")
                 ctx.current.details.extend(
                     f"  | {line}" for line in result.log.rstrip().splitlines()[-10:])
-        assert ctx.current is not None
         ctx.current.data["apps"] = [
             {"app": r.app, "url": r.url, "status": r.status, "served": r.served,
-             "rendered": r.rendered, "how": r.how, "stopped": r.stopped} for r in results]
+             "rendered": r.rendered, "how": r.how, "stopped": r.stopped,
+             "proof": how_proven[r.app], "inputs": digests[r.app][:12],
+             **({"proven_at": proofs[r.app].proven_at} if r.app in proofs else {})}
+            for r in results]
+
+        def said(result: ServeResult, text: str) -> str:
+            """``text``, and for a reused proof, for which inputs and since when."""
+            proof = proofs.get(result.app)
+            return replace(proof, evidence=text).describe() if proof is not None else text
+
         served = [r for r in results if r.served]
-        stop_note = ("; every server stopped, nothing left running"
-                     if all(r.stopped for r in results) else "")
+        stop_note = ""
+        if fresh and all(checked[a.rel].stopped for a in fresh):
+            stop_note = "; every server stopped, nothing left running"
         criteria = [Criterion("served with 200", len(served) == len(results),
-                              "; ".join(r.evidence for r in results) + stop_note)]
+                              "; ".join(said(r, r.evidence) for r in results) + stop_note)]
         if browser is None:
             criteria.append(Criterion("rendered", None,
                                       "skipped: chromium is not installed"))
@@ -336,7 +380,8 @@ class ServeStep(BaseStep):
             rendered = [r for r in results if r.rendered]
             criteria.append(Criterion(
                 "rendered", len(rendered) == len(results),
-                "; ".join(f"{r.app}: {r.render_evidence or 'not served'}" for r in results)))
+                "; ".join(said(r, f"{r.app}: {r.render_evidence or 'not served'}")
+                          for r in results)))
         return criteria
 
 

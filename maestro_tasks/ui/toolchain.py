@@ -3,11 +3,15 @@ the app's ``engines`` check."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..engine.proofs import Digest
 from . import semver
 from .discovery import App
 
@@ -16,35 +20,95 @@ class ToolError(Exception):
     """A tool an app needs is missing or the wrong version; the message says which and why."""
 
 
+def _stat_line(path: str) -> str:
+    st = os.stat(path)
+    return f"{path} {st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
+
+
+def tool_identity(exe: str, name: str) -> str | None:
+    """What pins the version ``exe --version`` prints without running it: the stat of the
+    installed program (any reinstall, upgrade or edit changes its inode, size or ctime). None
+    when that is not enough to know the version, and the tool is then asked every run: a
+    dispatching shim (volta's ``node`` -> ``volta-shim``, whose version follows the project),
+    or a launcher script other than Debian's chromium one, which starts
+    ``/usr/lib/chromium/chromium`` (the program whose stat is then added)."""
+    real = os.path.realpath(exe)
+    if Path(real).name != name:
+        return None
+    try:
+        lines = [_stat_line(real)]
+        with open(real, "rb") as handle:
+            script = handle.read(2) == b"#!"
+        if script:
+            program = f"/usr/lib/{name}/{name}"
+            if name not in ("chromium", "chromium-browser") or not os.path.isfile(program):
+                return None
+            lines.append(_stat_line(program))
+    except OSError:
+        return None
+    return "\n".join(lines)
+
+
 @dataclass
 class Toolchain:
-    """Tool paths and versions, probed lazily and remembered for one run."""
+    """Tool paths and versions, probed lazily and remembered for one run.
+
+    With ``memo`` (the target's proof store), a version is also remembered across runs, keyed
+    by the identity of the installed program (``tool_identity``): an unchanged ``node`` or
+    ``chromium`` is not started just to print its version again. ``--no-cache`` asks again.
+    """
 
     path: str | None = None  # PATH to search; None = the process's PATH
+    memo: Any = None         # engine.proofs.Proofs, or None
     _versions: dict[str, str | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def which(self, tool: str) -> str | None:
         return shutil.which(tool, path=self.path)
 
     def version(self, tool: str) -> str | None:
         """``tool --version`` (first line), or None when the tool is missing or broken."""
-        if tool not in self._versions:
-            try:
-                argv = [self.which("node")] if tool == "node" else self.manager_command(tool)
-            except ToolError:
-                argv = [None]
-            out = None
-            if argv[0]:
+        with self._lock:  # builds run in threads; a probe and its memo happen once
+            if tool not in self._versions:
                 try:
-                    res = subprocess.run([*argv, "--version"], capture_output=True,
-                                         encoding="utf-8", errors="replace", timeout=60,
-                                         stdin=subprocess.DEVNULL)
-                    if res.returncode == 0 and res.stdout.strip():
-                        out = res.stdout.strip().splitlines()[0].strip()
-                except (OSError, subprocess.TimeoutExpired):
-                    out = None
-            self._versions[tool] = out
-        return self._versions[tool]
+                    argv = [self.which("node")] if tool == "node" else self.manager_command(tool)
+                except ToolError:
+                    argv = [None]
+                self._versions[tool] = self._probe(tool, argv) if argv[0] else None
+            return self._versions[tool]
+
+    def version_at(self, exe: str | None, name: str) -> str | None:
+        """The version of the program at ``exe`` (e.g. the browser), memoised as ``version``."""
+        if exe is None:
+            return None
+        with self._lock:
+            key = f"{name}@{exe}"
+            if key not in self._versions:
+                self._versions[key] = self._probe(name, [exe])
+            return self._versions[key]
+
+    def _probe(self, name: str, argv: list[Any]) -> str | None:
+        identity = tool_identity(argv[0], name) if self.memo is not None and len(argv) == 1 \
+            else None
+        key = digest = None
+        if identity is not None:
+            key = f"tool-version:{argv[0]}"
+            digest = Digest("tool-version").add("argv", argv[0]).add("identity",
+                                                                     identity).hexdigest()
+            known = self.memo.get(key, digest)
+            if known is not None and isinstance(known.data.get("version"), str):
+                return known.data["version"]
+        out = None
+        try:
+            res = subprocess.run([*argv, "--version"], capture_output=True, encoding="utf-8",
+                                 errors="replace", timeout=60, stdin=subprocess.DEVNULL)
+            if res.returncode == 0 and res.stdout.strip():
+                out = res.stdout.strip().splitlines()[0].strip()
+        except (OSError, subprocess.TimeoutExpired):
+            out = None
+        if out is not None and key is not None and digest is not None:
+            self.memo.put(key, digest, f"{argv[0]} --version: {out}", {"version": out})
+        return out
 
     def node_label(self) -> str:
         """What the fingerprint records about the toolchain (no package manager process)."""

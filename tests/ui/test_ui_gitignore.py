@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -178,3 +179,31 @@ def test_an_output_outside_the_app_that_git_already_ignores_needs_no_edit(tmp_pa
     (app,) = discover(target, {"ui_apps": ["frontend"]}).apps
     assert plan_ignores(target, app, (target / "frontend/.gitignore").read_bytes(),
                         (target / ".gitignore").read_bytes()) is None
+
+
+def test_verify_counts_each_apps_tracked_and_untracked_files_with_one_git_run_each(repo, cli):
+    target = repo("vite-app", "next-app")
+    # A committed build output in one app; untracked, not ignored files in the other.
+    (target / "ui/vite-app/site").mkdir()
+    (target / "ui/vite-app/site/index.html").write_text("<html></html>")
+    _git(target, "add", "-A")
+    _git(target, "commit", "-q", "-m", "output committed")
+    (target / "ui/next-app/node_modules/x").mkdir(parents=True)
+    (target / "ui/next-app/node_modules/x/a.js").write_text("1")
+    (target / "ui/next-app/out").mkdir()
+    (target / "ui/next-app/out/b.html").write_text("2")
+
+    res = cli(TASK, "--target", str(target), "--check", "--no-serve-check", "--json")
+
+    step = _step(json.loads(res.stdout), "git-ignore")
+    (criterion,) = step["criteria"]
+    assert criterion["met"] is False
+    by_app = dict(part.split(": ", 1) for part in criterion["evidence"].split("; ui/"))
+    assert by_app["ui/next-app"] == ("not ignored: ui/next-app/node_modules, ui/next-app/.next, "
+                                     "ui/next-app/out; 2 untracked file(s) under them")
+    # The committed site/ is not reported as "not ignored" (git tracks it: warned instead).
+    assert by_app["vite-app"] == ("not ignored: ui/vite-app/node_modules; "
+                                  "0 untracked file(s) under them")
+    human = cli(TASK, "--target", str(target), "--check", "--no-serve-check")
+    assert "ui/vite-app/site is tracked by git" in human.stderr
+    assert "ui/next-app/out is tracked by git" not in human.stderr

@@ -118,6 +118,9 @@ def test_second_run_is_a_cache_hit_that_starts_no_npm(runs):
     assert [s["status"] for s in doc["steps"]] == ["ok", "ok", "ok", "ok"]
     assert [a["result"] for a in _step(doc, "build")["data"]["apps"]] == ["cached", "cached"]
     assert runs.second_calls == []
+    # The serve and render proofs of the unchanged builds are reused: no server started.
+    assert [a["proof"] for a in _step(doc, "serve")["data"]["apps"]] == ["reused", "reused"]
+    assert "unchanged since" in _step(doc, "serve")["criteria"][0]["evidence"]
 
 
 def test_touching_one_source_rebuilds_only_that_app(runs):
@@ -127,11 +130,14 @@ def test_touching_one_source_rebuilds_only_that_app(runs):
     assert runs.touched_calls == [("model-registry", "run build")]
     results = {a["app"]: a["result"] for a in _step(doc, "build")["data"]["apps"]}
     assert results == {"ui/admin-dashboard": "cached", "ui/model-registry": "built"}
+    # The rebuilt output is served again; the untouched app's proof still holds.
+    proofs = {a["app"]: a["proof"] for a in _step(doc, "serve")["data"]["apps"]}
+    assert proofs == {"ui/admin-dashboard": "reused", "ui/model-registry": "recorded"}
 
 
 def test_no_server_is_left_running(runs, procs):
     assert not procs.mentioning(runs.target)
     ports = {int(a["url"].rsplit(":", 1)[1].strip("/"))
              for doc in (runs.first, runs.second, runs.touched)
-             for a in _step(doc, "serve")["data"]["apps"]}
-    assert len(ports) == 6 and not ports & procs.listening()
+             for a in _step(doc, "serve")["data"]["apps"] if a["proof"] != "reused"}
+    assert len(ports) == 3 and not ports & procs.listening()  # 2 first, 1 after the touch

@@ -1,5 +1,6 @@
 // A stand-in for `vite preview`: serves site/ on --port/--host (like Vite's flags).
 import { createServer } from 'node:http'
+import { appendFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
 
@@ -10,6 +11,12 @@ const flag = (name, fallback) => {
 }
 const port = Number(flag('--port', '4173'))
 const host = flag('--host', 'localhost')
+// Test hooks: count server starts (SAMPLE_SERVE_STARTS names a file), or fail to start.
+if (process.env.SAMPLE_SERVE_STARTS) appendFileSync(process.env.SAMPLE_SERVE_STARTS, `${port}\n`)
+if (process.env.SAMPLE_SERVE_FAIL) {
+  console.error('sample preview: failing on purpose')
+  process.exit(3)
+}
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json' }
 
 createServer(async (req, res) => {
