@@ -27,6 +27,10 @@ from .inventory import TrackedCredentialsStep
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
+COMPOSE_ID_KEY = "secrets-compose-identity"
+CLI_PROOF = "fix-secrets:compose-cli"
+VALIDATE_PROOF = "fix-secrets:compose-structure"
+RESOLVE_PROOF = "fix-secrets:compose-resolve"
 EXAMPLE = ".env.example"
 STATE_ENTRY = ".maestro/"
 
@@ -71,10 +75,13 @@ def analysis(ctx: Context) -> core.Analysis:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
-            raw = _validate_with_compose(ctx, computed)
+            pending = candidate(ctx, computed)
+            writes = any(v is not None for v in pending.values())
+            raw = _validate_with_compose(ctx, computed, need_model=writes)
             ctx.masker.protect(*group_names(computed))
             ctx.cache[CACHE_KEY] = computed
-            _prove(ctx, computed, raw)
+            if writes:
+                _prove(ctx, computed, raw, pending)
     an = ctx.cache[CACHE_KEY]
     if an is None:
         raise NotApplicable("no compose file (compose.yaml / docker-compose.yml) in the target")
@@ -87,8 +94,14 @@ def _own_files(ctx: Context, files: list[str]) -> set[str]:
 
 
 def compose_command(ctx: Context) -> list[str] | None:
-    """The Compose v2 command (setting ``compose_command`` or discovered), None when none."""
+    """The Compose v2 command (setting ``compose_command`` or discovered), None when none.
+
+    Discovery costs two compose processes (``version`` and the self-check); it is recorded as
+    a proof keyed by the stamps of every binary it could pick (compose/cli.py ``identity``),
+    so an unchanged machine reuses it and any replaced binary discovers again."""
     if COMPOSE_KEY not in ctx.cache:
+        from ..compose import cli as compose_cli
+        from ..engine.proofs import Digest
         from ..engine.target import split_command
 
         setting = ctx.settings.get("compose_command")
@@ -96,8 +109,48 @@ def compose_command(ctx: Context) -> list[str] | None:
             argv = [str(part) for part in setting] or None
         else:
             argv = split_command(str(setting), "setting compose_command") if setting else None
-        ctx.cache[COMPOSE_KEY] = oracle.find_command(argv)
+        ident = compose_cli.identity(command=argv)
+        digest = Digest("compose-cli").add("identity", ident).hexdigest()
+        known = ctx.proofs.get(CLI_PROOF, digest)
+        found = known.data.get("argv") if known is not None else None
+        if isinstance(found, list) and found and all(isinstance(a, str) for a in found):
+            ctx.cache[COMPOSE_KEY] = found
+            ctx.cache[COMPOSE_ID_KEY] = f"{known.data.get('version')} {ident}"
+        else:
+            cli = None
+            try:
+                cli = compose_cli.find_compose(command=argv)
+            except compose_cli.ComposeUntrusted:
+                ctx.cache[COMPOSE_KEY] = oracle.find_command(argv)  # raises StepFailed
+            except compose_cli.ComposeUnavailable:
+                pass
+            ctx.cache[COMPOSE_KEY] = cli.argv if cli is not None else None
+            if cli is not None:
+                version = ".".join(map(str, cli.version))
+                ctx.cache[COMPOSE_ID_KEY] = f"{version} {ident}"
+                _record(ctx, CLI_PROOF, digest, f"{cli.label} reports errors (self-check)",
+                        {"argv": cli.argv, "version": version})
     return ctx.cache[COMPOSE_KEY]
+
+
+def _record(ctx: Context, key: str, digest: str, evidence: str, data: dict | None = None):
+    """ctx.proofs.put, except in a --diff preview, which writes nothing at all."""
+    if ctx.diff and ctx.preview:
+        from ..engine.proofs import Proof
+        from ..engine.state import utc_now_iso
+
+        return Proof(digest, utc_now_iso(), evidence, data or {})
+    return ctx.proofs.put(key, digest, evidence, data)
+
+
+def compose_digest(ctx: Context, kind: str) -> "Digest":
+    """A Digest of ``kind`` with the compose CLI's identity (version and binary stamps) and
+    the environment compose runs with as inputs."""
+    from ..engine.proofs import Digest
+
+    compose_command(ctx)
+    d = Digest(kind).add("compose", ctx.cache.get(COMPOSE_ID_KEY))
+    return d.add("environ", repr(sorted(oracle.clean_env().items())))
 
 
 def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
@@ -116,11 +169,9 @@ def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
     return out
 
 
-def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
+def _prove(ctx: Context, an: core.Analysis, raw: dict | None,
+           files: dict[str, bytes | None]) -> None:
     """Judge the whole candidate on a scratch copy; the verdict stops every write step."""
-    files = candidate(ctx, an)
-    if all(v is None for v in files.values()):
-        return
     mapping: dict[str, str] = {}
     for g in an.groups:
         if g.value:
@@ -145,12 +196,31 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
                   "another file and run compose with --env-file .env --env-file <that file> "
                   "every time"))
         return
+    cmd = compose_command(ctx)
     an.proof = prove.prove(
-        compose_command(ctx), ctx.target, an.compose_files, rel,
+        cmd, ctx.target, an.compose_files, rel,
         (an.env.text, dict(an.env.values)), files, mapping, generated,
         lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
         probe=_test_probe(ctx) if files.get(rel) is not None else None,
-        env_added=[*an.added.values(), *an.rotated.values()], filled=filled)
+        env_added=[*an.added.values(), *an.rotated.values()], filled=filled,
+        memo=_ProofMemo(ctx) if cmd is not None else None)
+
+
+class _ProofMemo:
+    """prove.prove's access to the proof store: its compose checks and the test collection
+    it runs on the scratch copy, keyed by what they read (prove.Memo)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def digest(self, kind: str):
+        return compose_digest(self.ctx, kind)
+
+    def get(self, key: str, digest: str):
+        return self.ctx.proofs.get(key, digest)
+
+    def put(self, key: str, digest: str, evidence: str, data: dict | None = None):
+        return _record(self.ctx, key, digest, evidence, data)
 
 
 def _test_probe(ctx: Context):
@@ -177,19 +247,67 @@ def _test_probe(ctx: Context):
             f"{result.collected} collected")
         return result.score(), why
 
+    # What the collection depends on besides the copied files: the interpreter and pytest.
+    run.identity = (f"{chosen.executable} python {chosen.python_version} "  # type: ignore[attr-defined]
+                    f"pytest {chosen.pytest_version}")
     return run
 
 
-def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:
+def _compose_reads(ctx: Context, files: dict[str, bytes], d) -> None:
+    """Add to ``d`` every file ``compose config`` reads besides the compose files (given with
+    their bytes): the service ``env_file`` / ``label_file`` files. Where a path cannot be known
+    without compose (``include:``, ``extends: file:``, a path with a variable), every small file
+    of the target is an input (prove.tree_digest), plus the named files outside it."""
+    for rel, data in files.items():
+        d.add(f"compose:{rel}", data)
+    base = os.path.dirname(next(iter(files), ""))
+    wide = False
+    named: list[str] = []
+    for rel, data in files.items():
+        try:
+            doc = yamlsrc.parse(rel, data)
+        except InputError:
+            wide = True
+            continue
+        if doc.root is None or doc.root.id != "mapping":
+            continue
+        for path, node, _ in yamlsrc.walk(doc.root):
+            keys = [p for p in path if isinstance(p, str)]
+            value = node.value if isinstance(node.value, str) else ""
+            if (path and path[0] == "include") or ("extends" in keys and path[-1] == "file"):
+                wide = True
+                named.append(value)
+            elif ("env_file" in keys or "label_file" in keys) and path[-1] != "required":
+                if "$" in value:
+                    wide = True
+                elif value:
+                    named.append(value)
+    for value in dict.fromkeys(named):
+        if value and "$" not in value:
+            where = Path(value) if os.path.isabs(value) else ctx.target / base / value
+            d.file(f"read:{value}", Path(os.path.normpath(where)))
+    if wide:
+        d.add("tree", prove.tree_digest(ctx.target))
+
+
+def _validate_with_compose(ctx: Context, an: core.Analysis, need_model: bool = True) -> dict | None:
     """Valid YAML can still be invalid compose (``services: 5``): ask compose, without
     interpolation, before anything is written. Skipped when there is no Compose CLI.
-    Returns the un-interpolated model (None without compose)."""
+    Returns the un-interpolated model (None without compose, or when ``need_model`` is false
+    and a proof recorded for the same files and compose is reused)."""
     cmd = compose_command(ctx)
     if cmd is None:
+        return None
+    d = compose_digest(ctx, "compose-structure")
+    _compose_reads(ctx, an.originals, d)
+    digest = d.hexdigest()
+    if not need_model and ctx.proofs.get(VALIDATE_PROOF, digest) is not None:
         return None
     files = [ctx.path(rel) for rel in an.compose_files]
     rc, model, err = oracle.config(cmd, files[0].parent, files, Path(os.devnull),
                                    interpolate=False)
+    if rc == 0:
+        _record(ctx, VALIDATE_PROOF, digest, "compose accepts the files (no interpolation)")
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
         return model
     line = oracle.error_line(err)
@@ -236,7 +354,8 @@ class ProveStep(_SecretsStep):
         if an.proof is None:
             return []
         return [Criterion("plan proven on a scratch copy before writing", True,
-                          "; ".join(an.proof.checked) or "no compose CLI: only git checks")]
+                          an.proof.evidence or "; ".join(an.proof.checked)
+                          or "no compose CLI: only git checks")]
 
 
 def _gitignore_entries(ctx: Context, text: str) -> list[str]:
@@ -495,6 +614,28 @@ class ComposeStep(_SecretsStep):
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]
         rel = env_rel(ctx)
+        d = compose_digest(ctx, "compose-resolve")
+        _compose_reads(ctx, current, d)
+        for name, data in an.originals.items():
+            d.add(f"original:{name}", data)
+        d.add("original-env", an.env.text).add("env-rel", rel).file("env", ctx.path(rel))
+        d.add("rotate", repr(sorted(an.rotated)))
+        digest = d.hexdigest()
+        known = ctx.proofs.get(RESOLVE_PROOF, digest)
+        if known is not None and known.data.get("names") == list(names) and \
+                len(known.data.get("evidence") or []) == len(names):
+            from dataclasses import replace as _with
+
+            return [Criterion(name, True, _with(known, evidence=text).describe())
+                    for name, text in zip(names, known.data.get("evidence", []))]
+        crits = self._resolve_now(ctx, an, cmd, rel, names)
+        if len(crits) == 2 and all(c.met is True for c in crits):
+            _record(ctx, RESOLVE_PROOF, digest, crits[0].evidence,
+                    {"names": list(names), "evidence": [c.evidence for c in crits]})
+        return crits
+
+    def _resolve_now(self, ctx: Context, an: core.Analysis, cmd: list[str], rel: str,
+                     names: tuple[str, str]) -> list[Criterion]:
         tmp = scratch_dir("secrets")
         try:
             os.chmod(tmp, 0o700)
