@@ -653,7 +653,13 @@ class ComposeStep(_SecretsStep):
                 env_path = tmp / "empty.env"
                 env_path.write_bytes(b"")
             new_files = [ctx.path(f) for f in an.compose_files]
-            rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
+            # The two configs are independent: run them side by side (one wait, not two).
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                old_job = pool.submit(oracle.config, cmd, new_files[0].parent, files, old_env)
+                rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
+                orc, old_model, oerr = old_job.result()
             log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
             missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
             shown = " ".join(cmd)
@@ -663,7 +669,6 @@ class ComposeStep(_SecretsStep):
                 f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
                 f" (log: {log.relative_to(ctx.target)})" if log else "")
             crits = [Criterion(names[0], ok, evidence)]
-            orc, old_model, oerr = oracle.config(cmd, new_files[0].parent, files, old_env)
             if rc != 0 or orc != 0:
                 crits.append(Criterion(names[1], None if orc != 0 else False,
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]
