@@ -358,10 +358,30 @@ class ProveStep(_SecretsStep):
                           or "no compose CLI: only git checks")]
 
 
+def _ignored(ctx: Context, rel: str, text: str, is_dir: bool = False) -> bool:
+    """gitignore.check_ignored, asked once per run for the same .gitignore text (the plan,
+    the candidate and the verification all ask; each answer is a git process)."""
+    memo = ctx.cache.setdefault("secrets-ignored", {})
+    key = (rel, text, is_dir)
+    if key not in memo:
+        memo[key] = gitignore.check_ignored(ctx.target, rel, text, is_dir=is_dir)
+    return memo[key]
+
+
+def _find(ctx: Context, docs: list) -> "detect.Findings":
+    """detect.find, once per run for the same file texts (the .env.example content, its plan
+    and the compose verification scan the same rewritten files)."""
+    memo = ctx.cache.setdefault("secrets-findings", {})
+    key = tuple((d.rel, d.text) for d in docs)
+    if key not in memo:
+        memo[key] = detect.find(docs)
+    return memo[key]
+
+
 def _gitignore_entries(ctx: Context, text: str) -> list[str]:
     entries = []
     env = env_rel(ctx)
-    if not gitignore.check_ignored(ctx.target, env, text):
+    if not _ignored(ctx, env, text):
         entries.append("/" + env.lstrip("/"))
     if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
         entries.append(STATE_ENTRY)
@@ -395,10 +415,10 @@ class GitignoreStep(_SecretsStep):
         env = env_rel(ctx)
         how = "git check-ignore" if gitignore.in_git(ctx.target) else ".gitignore rules"
         crits = [
-            Criterion(f"{env} ignored by git", gitignore.check_ignored(ctx.target, env, text),
+            Criterion(f"{env} ignored by git", _ignored(ctx, env, text),
                       f"{how} {env}"),
             Criterion(".maestro/ ignored by git",
-                      gitignore.check_ignored(ctx.target, STATE_ENTRY, text, is_dir=True),
+                      _ignored(ctx, STATE_ENTRY, text, is_dir=True),
                       f"{how} {STATE_ENTRY}"),
         ]
         tracked = [f for f in dict.fromkeys([env, *_env_files_with_secrets(ctx, an)])
@@ -598,7 +618,7 @@ class ComposeStep(_SecretsStep):
         self._summary(ctx, an)
         current = {rel: ctx.read_bytes(rel) or b"" for rel in an.compose_files}
         docs = [yamlsrc.parse(rel, data) for rel, data in current.items()]
-        left = detect.find(docs).occurrences
+        left = _find(ctx, docs).occurrences
         crits = [Criterion(
             "no hardcoded secret in the compose files", not left,
             f"0 found in {', '.join(an.compose_files)}" if not left else
@@ -698,7 +718,7 @@ class ExampleStep(_SecretsStep):
 
     def _content(self, ctx: Context, an: core.Analysis) -> bytes | None:
         docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
-        return example.content(ctx.read_bytes(EXAMPLE), an, detect.find(docs), an.template)
+        return example.content(ctx.read_bytes(EXAMPLE), an, _find(ctx, docs), an.template)
 
     def plan(self, ctx: Context) -> list[Change]:
         an = proven(ctx)
