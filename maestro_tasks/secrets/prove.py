@@ -171,7 +171,8 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           tracked: Callable[[str], bool], raw_models: list[dict] | None = None,
           probe: Callable[[Path], tuple[tuple, str]] | None = None,
           env_added: list[str] | None = None, filled: set[str] | None = None,
-          memo: Memo | None = None) -> Proof:
+          memo: Memo | None = None,
+          after: Callable[[dict, dict, str], None] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
@@ -239,9 +240,11 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
         # Compose's own default: the project folder is the first compose file's folder.
         project = (root / files[0]).parent
         rc, old, err = oracle.config(cmd, project, compose_files, env_path)
+        stood_in = bool(holders)  # the copy differs from the target beyond the candidate
         if rc == 0 and old is not None:
             for p in _missing_env_files(old, root):
                 _write_private(p, b"")
+                stood_in = True
         elif rc != 124:
             line = _clean(oracle.error_line(err), root)
             if "env file" in line and "not found" in line:
@@ -250,6 +253,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                     p = Path(m.group(1))
                     if str(p).startswith(str(root)):
                         _write_private(p, b"")
+                        stood_in = True
                 rc, old, err = oracle.config(cmd, project, compose_files, env_path)
             if rc != 0:
                 rel = next((f for f in files if f in line), files[0])
@@ -296,6 +300,8 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                 proof.problems.append("the test suite would collect worse with the candidate: "
                                       + after[1])
             proof.checked.append("test collection no worse")
+        if proof.ok and after is not None and not stood_in:
+            after(old, new, err)
         if proof.ok and memo is not None and digest is not None:
             memo.put(PROVE_PROOF, digest, "; ".join(proof.checked), {"checked": proof.checked})
             for flush in getattr(probe, "pending", []):

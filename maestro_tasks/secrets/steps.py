@@ -203,7 +203,31 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None,
         lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
         probe=_test_probe(ctx) if files.get(rel) is not None else None,
         env_added=[*an.added.values(), *an.rotated.values()], filled=filled,
-        memo=_ProofMemo(ctx) if cmd is not None else None)
+        memo=_ProofMemo(ctx) if cmd is not None else None,
+        after=_verified_ahead(ctx, an, files, cmd) if cmd is not None else None)
+
+
+def _verified_ahead(ctx: Context, an: core.Analysis, files: dict[str, bytes | None],
+                    cmd: list[str]):
+    """The compose step's resolve criteria, judged on the scratch copy's configs when that
+    copy is exactly the target after the write (prove.prove calls this only then): recorded
+    under the digest of the files as they will be written, so the verification after the
+    write reuses it instead of running both configs again. Any other byte on disk then, and
+    the verification runs them."""
+    def judge(old: dict, new: dict, err: str) -> None:
+        if err.strip():
+            return  # compose warned: the verification runs and keeps its log
+        rel = env_rel(ctx)
+        data = files.get(rel) if files.get(rel) is not None else ctx.read_bytes(rel)
+        texts, same = resolve_criteria(ctx, an, data, old, new)
+        if not same:
+            return
+        first = (f"`{' '.join(cmd)} --env-file {rel} config`: exit 0 (on a scratch copy of "
+                 "these exact files, before writing)")
+        _record(ctx, RESOLVE_PROOF, resolve_digest(ctx, an, files), first,
+                {"names": list(RESOLVE_NAMES), "evidence": [first, texts[0]]})
+
+    return judge
 
 
 class _ProofMemo:
@@ -253,7 +277,8 @@ def _test_probe(ctx: Context):
     return run
 
 
-def _compose_reads(ctx: Context, files: dict[str, bytes], d) -> None:
+def _compose_reads(ctx: Context, files: dict[str, bytes], d,
+                   overlay: dict[str, bytes | None] | None = None) -> None:
     """Add to ``d`` every file ``compose config`` reads besides the compose files (given with
     their bytes): the service ``env_file`` / ``label_file`` files. Where a path cannot be known
     without compose (``include:``, ``extends: file:``, a path with a variable), every small file
@@ -284,6 +309,10 @@ def _compose_reads(ctx: Context, files: dict[str, bytes], d) -> None:
                     named.append(value)
     for value in dict.fromkeys(named):
         if value and "$" not in value:
+            rel = os.path.normpath(os.path.join(base, value))
+            if overlay is not None and not os.path.isabs(value) and overlay.get(rel) is not None:
+                d.add(f"file:read:{value}", overlay[rel])  # the bytes about to be written
+                continue
             where = Path(value) if os.path.isabs(value) else ctx.target / base / value
             d.file(f"read:{value}", Path(os.path.normpath(where)))
     if wide:
@@ -627,20 +656,13 @@ class ComposeStep(_SecretsStep):
         return crits
 
     def _resolve(self, ctx: Context, an: core.Analysis, current: dict[str, bytes]) -> list[Criterion]:
-        names = ("docker compose config resolves with the env file",
-                 "resolved config unchanged except at secret positions")
+        names = RESOLVE_NAMES
         cmd = compose_command(ctx)
         if cmd is None:
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]
         rel = env_rel(ctx)
-        d = compose_digest(ctx, "compose-resolve")
-        _compose_reads(ctx, current, d)
-        for name, data in an.originals.items():
-            d.add(f"original:{name}", data)
-        d.add("original-env", an.env.text).add("env-rel", rel).file("env", ctx.path(rel))
-        d.add("rotate", repr(sorted(an.rotated)))
-        digest = d.hexdigest()
+        digest = resolve_digest(ctx, an)
         known = ctx.proofs.get(RESOLVE_PROOF, digest)
         if known is not None and known.data.get("names") == list(names) and \
                 len(known.data.get("evidence") or []) == len(names):
@@ -694,23 +716,56 @@ class ComposeStep(_SecretsStep):
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]
                                        if orc != 0 else "fixed files do not resolve"))
                 return crits
-            mapping = {}
-            values = envfile.parse_env(rel, ctx.read_bytes(rel)).values
-            for g in an.groups:
-                if values.get(g.name):
-                    mapping[values[g.name]] = g.resolved
-            for var in an.rotated:
-                if values.get(var) and an.env.values.get(var):
-                    mapping[values[var]] = an.env.values[var] or ""
-            # Variables the original env file lacked: a reference to one resolved to "".
-            filled = {v for k, v in values.items() if v and k not in an.env.values}
-            diffs = compare.differences(old_model, new_model, mapping, filled)
-            crits.append(Criterion(names[1], not diffs,
-                                   f"{len(mapping)} secret value(s) replaced consistently; all else equal"
-                                   if not diffs else "differs at " + ", ".join(diffs[:5])))
+            texts, same = resolve_criteria(ctx, an, ctx.read_bytes(rel), old_model, new_model)
+            crits.append(Criterion(names[1], same, texts[0]))
             return crits
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+RESOLVE_NAMES = ("docker compose config resolves with the env file",
+                 "resolved config unchanged except at secret positions")
+
+
+def resolve_digest(ctx: Context, an: core.Analysis,
+                   overlay: dict[str, bytes | None] | None = None) -> str:
+    """The inputs of the compose step's two resolve criteria: the compose files and the env
+    file as they are (or, with ``overlay``, as they will be once its bytes are written), the
+    files compose reads besides them, the originals and the original env file, the rotated
+    names, the compose CLI."""
+    def read(rel: str) -> bytes | None:
+        if overlay is not None and overlay.get(rel) is not None:
+            return overlay[rel]
+        return ctx.read_bytes(rel)
+
+    rel = env_rel(ctx)
+    d = compose_digest(ctx, "compose-resolve")
+    _compose_reads(ctx, {f: read(f) or b"" for f in an.compose_files}, d, overlay)
+    for name, data in an.originals.items():
+        d.add(f"original:{name}", data)
+    d.add("original-env", an.env.text).add("env-rel", rel).add("file:env", read(rel))
+    d.add("rotate", repr(sorted(an.rotated)))
+    return d.hexdigest()
+
+
+def resolve_criteria(ctx: Context, an: core.Analysis, env_data: bytes | None, old: dict,
+                     new: dict) -> tuple[list[str], bool]:
+    """(the two evidence texts, met) of the resolve criteria for models ``old`` / ``new``,
+    the env file holding ``env_data``."""
+    rel = env_rel(ctx)
+    mapping = {}
+    values = envfile.parse_env(rel, env_data).values
+    for g in an.groups:
+        if values.get(g.name):
+            mapping[values[g.name]] = g.resolved
+    for var in an.rotated:
+        if values.get(var) and an.env.values.get(var):
+            mapping[values[var]] = an.env.values[var] or ""
+    # Variables the original env file lacked: a reference to one resolved to "".
+    filled = {v for k, v in values.items() if v and k not in an.env.values}
+    diffs = compare.differences(old, new, mapping, filled)
+    return [f"{len(mapping)} secret value(s) replaced consistently; all else equal"
+            if not diffs else "differs at " + ", ".join(diffs[:5])], not diffs
 
 
 class ExampleStep(_SecretsStep):
