@@ -117,19 +117,14 @@ def compose_command(ctx: Context) -> list[str] | None:
             ctx.cache[COMPOSE_KEY] = found
             ctx.cache[COMPOSE_ID_KEY] = f"{known.data.get('version')} {ident}"
         else:
-            cli = None
-            try:
-                cli = compose_cli.find_compose(command=argv)
-            except compose_cli.ComposeUntrusted:
-                ctx.cache[COMPOSE_KEY] = oracle.find_command(argv)  # raises StepFailed
-            except compose_cli.ComposeUnavailable:
-                pass
-            ctx.cache[COMPOSE_KEY] = cli.argv if cli is not None else None
-            if cli is not None:
-                version = ".".join(map(str, cli.version))
+            found = oracle.find_command(argv)
+            ctx.cache[COMPOSE_KEY] = found
+            if found is not None:
+                version = oracle.VERSIONS.get(tuple(found))
                 ctx.cache[COMPOSE_ID_KEY] = f"{version} {ident}"
-                _record(ctx, CLI_PROOF, digest, f"{cli.label} reports errors (self-check)",
-                        {"argv": cli.argv, "version": version})
+                if version is not None:
+                    _record(ctx, CLI_PROOF, digest, " ".join([Path(found[0]).name, *found[1:], version])
+                            + " reports errors (self-check)", {"argv": found, "version": version})
     return ctx.cache[COMPOSE_KEY]
 
 
