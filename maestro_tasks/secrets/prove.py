@@ -172,7 +172,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           probe: Callable[[Path], tuple[tuple, str]] | None = None,
           env_added: list[str] | None = None, filled: set[str] | None = None,
           memo: Memo | None = None,
-          after: Callable[[dict, dict, str], None] | None = None) -> Proof:
+          verified: Callable[[dict, dict, str], None] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
@@ -300,8 +300,8 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                 proof.problems.append("the test suite would collect worse with the candidate: "
                                       + after[1])
             proof.checked.append("test collection no worse")
-        if proof.ok and after is not None and not stood_in:
-            after(old, new, err)
+        if proof.ok and verified is not None and not stood_in:
+            verified(old, new, err)
         if proof.ok and memo is not None and digest is not None:
             memo.put(PROVE_PROOF, digest, "; ".join(proof.checked), {"checked": proof.checked})
             for flush in getattr(probe, "pending", []):

@@ -199,7 +199,7 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None,
         probe=_test_probe(ctx) if files.get(rel) is not None else None,
         env_added=[*an.added.values(), *an.rotated.values()], filled=filled,
         memo=_ProofMemo(ctx) if cmd is not None else None,
-        after=_verified_ahead(ctx, an, files, cmd) if cmd is not None else None)
+        verified=_verified_ahead(ctx, an, files, cmd) if cmd is not None else None)
 
 
 def _verified_ahead(ctx: Context, an: core.Analysis, files: dict[str, bytes | None],
