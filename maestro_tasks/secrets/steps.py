@@ -75,6 +75,10 @@ def analysis(ctx: Context) -> core.Analysis:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
+            # The original files' findings: a no-op's .env.example and verification scan the
+            # same texts again.
+            ctx.cache.setdefault("secrets-findings", {})[
+                tuple((d.rel, d.text) for d in computed.docs)] = computed.findings
             pending = candidate(ctx, computed)
             writes = any(v is not None for v in pending.values())
             raw = _validate_with_compose(ctx, computed, need_model=writes)
