@@ -193,11 +193,23 @@ def find_compose(environ: Mapping[str, str] | None = None,
     old: list[str] = []
     untrusted: list[str] = []
     for argv in candidates:
-        version = _version_of(argv, environ)
+        # The self-check starts beside `version` (one wait, not two); its verdict counts only
+        # for a version that qualifies, and its failure only then.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            verdict = pool.submit(reports_errors, argv, environ)
+            version = _version_of(argv, environ)
+            try:
+                trusted: bool | ComposeUnavailable = verdict.result()
+            except ComposeUnavailable as exc:
+                trusted = exc
         if version is None:
             continue
         if version >= MIN_VERSION:
-            if reports_errors(argv, environ):
+            if isinstance(trusted, ComposeUnavailable):
+                raise trusted
+            if trusted:
                 return ComposeCLI(argv, version)
             untrusted.append(" ".join(argv))
             continue
