@@ -206,3 +206,48 @@ def test_proofs_hold_no_secret_value(tmp_path, counting_path):
     _run(target, counting_path)
     text = (target / ".maestro" / "proofs.json").read_text()
     assert "Vq7-kept-Strong-pw-2931-Xy8zLm4Q9wR2" not in text
+
+
+def _collection_times(target: Path) -> dict[str, str]:
+    doc = json.loads((target / ".maestro" / "proofs.json").read_text())
+    return {k.rsplit(":", 1)[-1]: v["proven_at"] for k, v in doc.items()
+            if k.startswith("fix-secrets:test-collection:")}
+
+
+def test_test_collection_is_reused_for_the_same_tree_only(tmp_path, counting_path):
+    """The target has Python tests: the prove step collects them on the scratch copy before
+    and after the candidate. Fresh generated values make a new candidate each time, but the
+    collection of the unchanged original tree is reused; one byte in a test file, or
+    --no-cache, collects it again."""
+    import time
+
+    target = tmp_path / "proj"
+    (target / "tests").mkdir(parents=True)
+    (target / "compose.yaml").write_text(COMPOSE)
+    (target / ".gitignore").write_text("/.env\n.maestro/\n__pycache__/\n")
+    (target / "tests" / "test_one.py").write_text("def test_one():\n    assert True\n")
+    git_init(target)
+
+    def again(*extra: str) -> dict[str, str]:
+        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=target, check=True)
+        for name in (".env", ".env.example"):
+            (target / name).unlink(missing_ok=True)
+        time.sleep(1.1)  # proven_at has a resolution of one second
+        res, _, ev = _run(target, counting_path, *extra)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "test collection no worse" in ev[PROVEN]
+        return _collection_times(target)
+
+    first = again()
+    assert set(first) == {"before", "after"}
+    second = again()
+    assert second["before"] == first["before"]  # reused: same original tree
+    assert second["after"] != first["after"]  # new generated values: a new candidate
+    (target / "tests" / "test_one.py").write_text("def test_one():\n    assert 1\n")
+    subprocess.run(["git", "commit", "-qam", "edit", "--author", "t <t@example.invalid>"],
+                   cwd=target, check=True, env={**os.environ, "GIT_COMMITTER_NAME": "t",
+                                                "GIT_COMMITTER_EMAIL": "t@example.invalid"})
+    third = again()
+    assert third["before"] != second["before"]
+    fourth = again("--no-cache")
+    assert fourth["before"] != third["before"]
