@@ -93,6 +93,43 @@ def _binary_key(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, .
     return (real, stamp, *argv[1:])
 
 
+# Where the docker CLI looks for its compose plugin (docker/cli's default plugin folders).
+PLUGIN_DIRS = ("/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+               "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
+
+
+def _stamp(path: str) -> list:
+    """A file's identity without reading it: real path, size, mtime, inode (None: absent)."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return [path, None]
+    return [real, st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def identity(environ: Mapping[str, str] | None = None,
+             command: Sequence[str] | None = None) -> str:
+    """What ``find_compose`` would pick and run, as stamps of the programs it could choose
+    (the docker CLI, every compose plugin folder, standalone docker-compose on PATH and next to
+    this Python) and the variables that steer them. Any replaced or added binary changes it,
+    so a recorded discovery (and every proof made with it) is reused only for the same
+    binaries, as build systems key tools by their files' stamps."""
+    environ = os.environ if environ is None else environ
+    path = environ.get("PATH", os.defpath)
+    parts: list = [list(command) if command else None, path]
+    programs = [list(command)] if command else _candidates(environ)
+    for argv in programs:
+        found = shutil.which(argv[0], path=path) or argv[0]
+        parts.append([argv, _stamp(found)])
+    config = environ.get("DOCKER_CONFIG") or os.path.join(environ.get("HOME", ""), ".docker")
+    for folder in (os.path.join(config, "cli-plugins"), *PLUGIN_DIRS):
+        parts.append(_stamp(os.path.join(folder, "docker-compose")))
+    parts.append([environ.get(k) for k in ("DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT",
+                                           "HOME")])
+    return json.dumps(parts)
+
+
 def reports_errors(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> bool:
     """Does this compose CLI exit non-zero on a project it rejects? ``config`` on a known-invalid
     file in a private folder must fail. A wrapper that always exits 0 (the console script of
@@ -156,11 +193,23 @@ def find_compose(environ: Mapping[str, str] | None = None,
     old: list[str] = []
     untrusted: list[str] = []
     for argv in candidates:
-        version = _version_of(argv, environ)
+        # The self-check starts beside `version` (one wait, not two); its verdict counts only
+        # for a version that qualifies, and its failure only then.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            verdict = pool.submit(reports_errors, argv, environ)
+            version = _version_of(argv, environ)
+            try:
+                trusted: bool | ComposeUnavailable = verdict.result()
+            except ComposeUnavailable as exc:
+                trusted = exc
         if version is None:
             continue
         if version >= MIN_VERSION:
-            if reports_errors(argv, environ):
+            if isinstance(trusted, ComposeUnavailable):
+                raise trusted
+            if trusted:
                 return ComposeCLI(argv, version)
             untrusted.append(" ".join(argv))
             continue

@@ -10,6 +10,10 @@ import subprocess
 from pathlib import Path
 
 
+# argv → the version find_command saw answer (a digest input of every proof made with it).
+VERSIONS: dict[tuple[str, ...], str] = {}
+
+
 def find_command(command: list[str] | None = None) -> list[str] | None:
     """The Compose v2 command prefix (``cli.find_compose``), or None when there is none.
     A compose whose exit status hides its errors is a StepFailed naming it: its verdict on the
@@ -18,7 +22,9 @@ def find_command(command: list[str] | None = None) -> list[str] | None:
     from .cli import ComposeUnavailable, ComposeUntrusted, find_compose
 
     try:
-        return find_compose(command=command).argv
+        cli = find_compose(command=command)
+        VERSIONS[tuple(cli.argv)] = ".".join(map(str, cli.version))
+        return cli.argv
     except ComposeUntrusted as exc:
         raise StepFailed(str(exc), hint=exc.hint) from None
     except ComposeUnavailable:

@@ -126,12 +126,15 @@ class Index:
         """``file:line`` of the first places ``literal`` stands as a whole word."""
         if len(literal) < MIN_LITERAL:
             return []
-        pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(literal) + r"(?![A-Za-z0-9_])")
+        pattern = None  # compiled only for a literal some text holds (most hold none)
         distinctive = _distinctive(literal)
         out = []
         for rel, text in self.texts.items():
             if literal not in text:
                 continue
+            if pattern is None:
+                pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(literal)
+                                     + r"(?![A-Za-z0-9_])")
             for m in pattern.finditer(text):
                 if distinctive or _credential_context(text, m.start(), m.end()):
                     out.append(f"{rel}:{text.count(chr(10), 0, m.start()) + 1}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator
 
 
@@ -42,12 +41,32 @@ def differences(old: Any, new: Any, mapping: dict[str, str],
 
 
 def explained(old: str, new: str, mapping: dict[str, str]) -> bool:
-    """Whether ``new`` is ``old`` with some secret values replaced (``mapping``: new → old)."""
+    """Whether ``new`` is ``old`` with some secret values replaced (``mapping``: new → old).
+
+    ``new`` is cut at the secret values it holds (leftmost first, the longest where several
+    start at one place); each cut-out value may stand in ``old`` as itself or as its old
+    literal, the text between must stand as it is. Plain string matching over the set of
+    reachable positions: no regular expression is compiled per string."""
     values = sorted((v for v in mapping if v and v in new), key=len, reverse=True)
     if not values:
         return False
-    parts = re.split("(" + "|".join(map(re.escape, values)) + ")", new)
-    pattern = "".join(
-        f"(?:{re.escape(p)}|{re.escape(mapping[p])})" if p in mapping else re.escape(p)
-        for p in parts)
-    return re.fullmatch(pattern, old, flags=re.S) is not None
+    parts: list[str] = []
+    pos = 0
+    while True:
+        best, hit = -1, ""
+        for v in values:
+            i = new.find(v, pos)
+            if i != -1 and (best == -1 or i < best):
+                best, hit = i, v
+        if best == -1:
+            parts.append(new[pos:])
+            break
+        parts.extend((new[pos:best], hit))
+        pos = best + len(hit)
+    reach = {0}
+    for p in parts:
+        choices = (p, mapping[p]) if p in mapping else (p,)
+        reach = {at + len(c) for at in reach for c in choices if old.startswith(c, at)}
+        if not reach:
+            return False
+    return len(old) in reach

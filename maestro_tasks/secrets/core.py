@@ -189,7 +189,9 @@ class RewriteError(Exception):
 
 def _check_rewrite(doc: yamlsrc.SourceDoc, text: str, edits: list[yamlsrc.Edit]) -> None:
     try:
-        new_root = yamlsrc._yaml().compose(text)
+        # yamlsrc.parse memoises on the bytes: the .env.example merge and the verification
+        # read this same rewritten file without parsing it again.
+        new_root = yamlsrc.parse(doc.rel, doc.encode(text)).root
     except Exception as exc:  # noqa: BLE001 - any parse failure is the same bug
         raise RewriteError(f"{doc.rel}: rewritten file does not parse: {exc}") from None
     per_node: dict[int, list[yamlsrc.Edit]] = {}

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from ..compose import interp, oracle
 from ..engine import InputError
@@ -35,6 +35,17 @@ SKIP_DIRS = {".git", "node_modules", ".venv", "venv", ".maestro", "__pycache__",
 MAX_COPY_BYTES = 2 * 1024 * 1024
 SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh"}
 PLACEHOLDER = "maestro-proof-unset-{}"
+PROVE_PROOF = "fix-secrets:prove"
+COLLECT_PROOF = "fix-secrets:test-collection"
+
+
+class Memo(Protocol):
+    """The proof store as the prove step sees it (the engine's ctx.proofs, steps._ProofMemo):
+    ``digest(kind)`` starts a Digest that already holds the compose CLI's identity."""
+
+    def digest(self, kind: str) -> Any: ...
+    def get(self, key: str, digest: str) -> Any: ...
+    def put(self, key: str, digest: str, evidence: str, data: dict | None = None) -> Any: ...
 
 
 @dataclass
@@ -42,6 +53,7 @@ class Proof:
     problems: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)  # what was proven (evidence)
     hint: str = ""
+    evidence: str = ""  # set when a recorded proof for the same inputs was reused
 
     @property
     def ok(self) -> bool:
@@ -72,6 +84,39 @@ def copy_tree(src: Path, dst: Path) -> None:
                     shutil.copyfile(path, out / name)
             except OSError:
                 continue
+
+
+def tree_digest(src: Path) -> str:
+    """sha256 of exactly what ``copy_tree`` copies: every small file's relative path and bytes,
+    every symlink's target, in a stable order. The scratch copy (and so the compose configs and
+    the test collection run there) is a function of this and the candidate."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        rel = Path(folder).relative_to(src)
+        for name in dirs:
+            path = Path(folder) / name
+            if path.is_symlink():
+                try:
+                    h.update(b"L" + str(rel / name).encode("utf-8", "surrogateescape") + b"\0"
+                             + os.readlink(path).encode("utf-8", "surrogateescape") + b"\0")
+                except OSError:
+                    pass
+        for name in sorted(files):
+            path = Path(folder) / name
+            key = str(rel / name).encode("utf-8", "surrogateescape") + b"\0"
+            try:
+                if path.is_symlink():
+                    h.update(b"L" + key + os.readlink(path).encode("utf-8", "surrogateescape")
+                             + b"\0")
+                elif path.is_file() and path.stat().st_size <= MAX_COPY_BYTES:
+                    data = path.read_bytes()
+                    h.update(b"F" + key + len(data).to_bytes(8, "big") + data)
+            except OSError:
+                continue
+    return h.hexdigest()
 
 
 def _placeholders(models: list[dict], env_values: dict[str, str | None]) -> dict[str, str]:
@@ -125,7 +170,9 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
           mapping: dict[str, str], generated: list[str],
           tracked: Callable[[str], bool], raw_models: list[dict] | None = None,
           probe: Callable[[Path], tuple[tuple, str]] | None = None,
-          env_added: list[str] | None = None, filled: set[str] | None = None) -> Proof:
+          env_added: list[str] | None = None, filled: set[str] | None = None,
+          memo: Memo | None = None,
+          verified: Callable[[dict, dict, str], None] | None = None) -> Proof:
     """Judge ``candidate`` (rel → new bytes, None = unchanged) laid over a copy of ``target``.
 
     ``mapping``: new secret value → the old value compose resolved there ("" when unset);
@@ -154,6 +201,32 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
         return proof
     if cmd is None:
         return proof
+    digest = None
+    if memo is not None:
+        # Everything the checks below read: the copied tree, the candidate, the values the
+        # comparison explains differences with, the original's placeholders, the compose CLI,
+        # the test interpreter; and our code (in every Digest).
+        import json
+
+        d = memo.digest("secrets-prove").add("tree", tree_digest(target))
+        for rel in sorted(candidate):
+            d.add(f"candidate:{rel}", candidate[rel])
+        d.add("files", json.dumps(files)).add("env-rel", env_rel).add("env", original_env[0])
+        d.add("mapping", json.dumps(sorted(mapping.items())))
+        d.add("generated", json.dumps(sorted(generated)))
+        d.add("env-added", json.dumps(sorted(env_added or [])))
+        d.add("filled", json.dumps(sorted(filled or [])))
+        d.add("raw", json.dumps(raw_models or [], sort_keys=True, default=str))
+        d.add("probe", getattr(probe, "identity", "?") if probe is not None else None)
+        digest = d.hexdigest()
+        known = memo.get(PROVE_PROOF, digest)
+        checked = known.data.get("checked") if known is not None else None
+        if isinstance(checked, list) and checked:
+            proof.checked = [str(c) for c in checked]
+            proof.evidence = known.describe()
+            return proof
+        if probe is not None:
+            probe = _memo_probe(probe, memo)
     tmp = scratch_dir("secretsproof")
     try:
         os.chmod(tmp, 0o700)
@@ -167,9 +240,11 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
         # Compose's own default: the project folder is the first compose file's folder.
         project = (root / files[0]).parent
         rc, old, err = oracle.config(cmd, project, compose_files, env_path)
+        stood_in = bool(holders)  # the copy differs from the target beyond the candidate
         if rc == 0 and old is not None:
             for p in _missing_env_files(old, root):
                 _write_private(p, b"")
+                stood_in = True
         elif rc != 124:
             line = _clean(oracle.error_line(err), root)
             if "env file" in line and "not found" in line:
@@ -178,6 +253,7 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                     p = Path(m.group(1))
                     if str(p).startswith(str(root)):
                         _write_private(p, b"")
+                        stood_in = True
                 rc, old, err = oracle.config(cmd, project, compose_files, env_path)
             if rc != 0:
                 rel = next((f for f in files if f in line), files[0])
@@ -224,9 +300,37 @@ def prove(cmd: list[str] | None, target: Path, files: list[str], env_rel: str,
                 proof.problems.append("the test suite would collect worse with the candidate: "
                                       + after[1])
             proof.checked.append("test collection no worse")
+        if proof.ok and verified is not None and not stood_in:
+            verified(old, new, err)
+        if proof.ok and memo is not None and digest is not None:
+            memo.put(PROVE_PROOF, digest, "; ".join(proof.checked), {"checked": proof.checked})
+            for flush in getattr(probe, "pending", []):
+                flush()
         return proof
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _memo_probe(probe: Callable[[Path], tuple[tuple, str]], memo: Memo):
+    """``probe`` keyed by the scratch copy's bytes (what the collection can read) and the
+    interpreter and pytest versions; results are recorded only once the whole proof passes."""
+    pending: list[Callable[[], Any]] = []
+    calls = [0]
+
+    def run(root: Path) -> tuple[tuple, str]:
+        d = memo.digest("pytest-collect").add("tree", tree_digest(root))
+        digest = d.add("interpreter", getattr(probe, "identity", "?")).hexdigest()
+        key = f"{COLLECT_PROOF}:{'before' if calls[0] == 0 else 'after'}"
+        calls[0] += 1
+        known = memo.get(key, digest)
+        if known is not None and isinstance(known.data.get("score"), list):
+            return tuple(known.data["score"]), str(known.data.get("why", ""))
+        score, why = probe(root)
+        pending.append(lambda: memo.put(key, digest, why, {"score": list(score), "why": why}))
+        return score, why
+
+    run.pending = pending  # type: ignore[attr-defined]
+    return run
 
 
 def new_service_keys(old: dict, new: dict) -> dict[str, list[str]]:

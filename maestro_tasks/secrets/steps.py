@@ -27,6 +27,10 @@ from .inventory import TrackedCredentialsStep
 
 CACHE_KEY = "secrets"
 COMPOSE_KEY = "secrets-compose-cli"
+COMPOSE_ID_KEY = "secrets-compose-identity"
+CLI_PROOF = "fix-secrets:compose-cli"
+VALIDATE_PROOF = "fix-secrets:compose-structure"
+RESOLVE_PROOF = "fix-secrets:compose-resolve"
 EXAMPLE = ".env.example"
 STATE_ENTRY = ".maestro/"
 
@@ -78,10 +82,17 @@ def analysis(ctx: Context) -> core.Analysis:
                 from ..engine import StepFailed
 
                 raise StepFailed(str(exc), hint="a maestro-tasks bug: nothing was written")
-            raw = _validate_with_compose(ctx, computed)
+            # The original files' findings: a no-op's .env.example and verification scan the
+            # same texts again.
+            ctx.cache.setdefault("secrets-findings", {})[
+                tuple((d.rel, d.text) for d in computed.docs)] = computed.findings
+            pending = candidate(ctx, computed)
+            writes = any(v is not None for v in pending.values())
+            raw = _validate_with_compose(ctx, computed, need_model=writes)
             ctx.masker.protect(*group_names(computed))
             ctx.cache[CACHE_KEY] = computed
-            _prove(ctx, computed, raw)
+            if writes:
+                _prove(ctx, computed, raw, pending)
     an = ctx.cache[CACHE_KEY]
     if an is None:
         raise NotApplicable("no compose file (compose.yaml / docker-compose.yml) in the target")
@@ -94,8 +105,14 @@ def _own_files(ctx: Context, files: list[str]) -> set[str]:
 
 
 def compose_command(ctx: Context) -> list[str] | None:
-    """The Compose v2 command (setting ``compose_command`` or discovered), None when none."""
+    """The Compose v2 command (setting ``compose_command`` or discovered), None when none.
+
+    Discovery costs two compose processes (``version`` and the self-check); it is recorded as
+    a proof keyed by the stamps of every binary it could pick (compose/cli.py ``identity``),
+    so an unchanged machine reuses it and any replaced binary discovers again."""
     if COMPOSE_KEY not in ctx.cache:
+        from ..compose import cli as compose_cli
+        from ..engine.proofs import Digest
         from ..engine.target import split_command
 
         setting = ctx.settings.get("compose_command")
@@ -103,8 +120,43 @@ def compose_command(ctx: Context) -> list[str] | None:
             argv = [str(part) for part in setting] or None
         else:
             argv = split_command(str(setting), "setting compose_command") if setting else None
-        ctx.cache[COMPOSE_KEY] = oracle.find_command(argv)
+        ident = compose_cli.identity(command=argv)
+        digest = Digest("compose-cli").add("identity", ident).hexdigest()
+        known = ctx.proofs.get(CLI_PROOF, digest)
+        found = known.data.get("argv") if known is not None else None
+        if isinstance(found, list) and found and all(isinstance(a, str) for a in found):
+            ctx.cache[COMPOSE_KEY] = found
+            ctx.cache[COMPOSE_ID_KEY] = f"{known.data.get('version')} {ident}"
+        else:
+            found = oracle.find_command(argv)
+            ctx.cache[COMPOSE_KEY] = found
+            if found is not None:
+                version = oracle.VERSIONS.get(tuple(found))
+                ctx.cache[COMPOSE_ID_KEY] = f"{version} {ident}"
+                if version is not None:
+                    _record(ctx, CLI_PROOF, digest, " ".join([Path(found[0]).name, *found[1:], version])
+                            + " reports errors (self-check)", {"argv": found, "version": version})
     return ctx.cache[COMPOSE_KEY]
+
+
+def _record(ctx: Context, key: str, digest: str, evidence: str, data: dict | None = None):
+    """ctx.proofs.put, except in a --diff preview, which writes nothing at all."""
+    if ctx.diff and ctx.preview:
+        from ..engine.proofs import Proof
+        from ..engine.state import utc_now_iso
+
+        return Proof(digest, utc_now_iso(), evidence, data or {})
+    return ctx.proofs.put(key, digest, evidence, data)
+
+
+def compose_digest(ctx: Context, kind: str) -> "Digest":
+    """A Digest of ``kind`` with the compose CLI's identity (version and binary stamps) and
+    the environment compose runs with as inputs."""
+    from ..engine.proofs import Digest
+
+    compose_command(ctx)
+    d = Digest(kind).add("compose", ctx.cache.get(COMPOSE_ID_KEY))
+    return d.add("environ", repr(sorted(oracle.clean_env().items())))
 
 
 def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
@@ -123,11 +175,9 @@ def candidate(ctx: Context, an: core.Analysis) -> dict[str, bytes | None]:
     return out
 
 
-def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
+def _prove(ctx: Context, an: core.Analysis, raw: dict | None,
+           files: dict[str, bytes | None]) -> None:
     """Judge the whole candidate on a scratch copy; the verdict stops every write step."""
-    files = candidate(ctx, an)
-    if all(v is None for v in files.values()):
-        return
     mapping: dict[str, str] = {}
     for g in an.groups:
         if g.value:
@@ -152,12 +202,55 @@ def _prove(ctx: Context, an: core.Analysis, raw: dict | None) -> None:
                   "another file and run compose with --env-file .env --env-file <that file> "
                   "every time"))
         return
+    cmd = compose_command(ctx)
     an.proof = prove.prove(
-        compose_command(ctx), ctx.target, an.compose_files, rel,
+        cmd, ctx.target, an.compose_files, rel,
         (an.env.text, dict(an.env.values)), files, mapping, generated,
         lambda f: gitignore.tracked(ctx.target, f), [raw] if raw else [],
         probe=_test_probe(ctx) if files.get(rel) is not None else None,
-        env_added=[*an.added.values(), *an.rotated.values()], filled=filled)
+        env_added=[*an.added.values(), *an.rotated.values()], filled=filled,
+        memo=_ProofMemo(ctx) if cmd is not None else None,
+        verified=_verified_ahead(ctx, an, files, cmd) if cmd is not None else None)
+
+
+def _verified_ahead(ctx: Context, an: core.Analysis, files: dict[str, bytes | None],
+                    cmd: list[str]):
+    """The compose step's resolve criteria, judged on the scratch copy's configs when that
+    copy is exactly the target after the write (prove.prove calls this only then): recorded
+    under the digest of the files as they will be written, so the verification after the
+    write reuses it instead of running both configs again. Any other byte on disk then, and
+    the verification runs them."""
+    def judge(old: dict, new: dict, err: str) -> None:
+        if err.strip():
+            return  # compose warned: the verification runs and keeps its log
+        rel = env_rel(ctx)
+        data = files.get(rel) if files.get(rel) is not None else ctx.read_bytes(rel)
+        texts, same = resolve_criteria(ctx, an, data, old, new)
+        if not same:
+            return
+        first = (f"`{' '.join(cmd)} --env-file {rel} config`: exit 0 (on a scratch copy of "
+                 "these exact files, before writing)")
+        _record(ctx, RESOLVE_PROOF, resolve_digest(ctx, an, files), first,
+                {"names": list(RESOLVE_NAMES), "evidence": [first, texts[0]]})
+
+    return judge
+
+
+class _ProofMemo:
+    """prove.prove's access to the proof store: its compose checks and the test collection
+    it runs on the scratch copy, keyed by what they read (prove.Memo)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def digest(self, kind: str):
+        return compose_digest(self.ctx, kind)
+
+    def get(self, key: str, digest: str):
+        return self.ctx.proofs.get(key, digest)
+
+    def put(self, key: str, digest: str, evidence: str, data: dict | None = None):
+        return _record(self.ctx, key, digest, evidence, data)
 
 
 def _test_probe(ctx: Context):
@@ -184,19 +277,72 @@ def _test_probe(ctx: Context):
             f"{result.collected} collected")
         return result.score(), why
 
+    # What the collection depends on besides the copied files: the interpreter and pytest.
+    run.identity = (f"{chosen.executable} python {chosen.python_version} "  # type: ignore[attr-defined]
+                    f"pytest {chosen.pytest_version}")
     return run
 
 
-def _validate_with_compose(ctx: Context, an: core.Analysis) -> dict | None:
+def _compose_reads(ctx: Context, files: dict[str, bytes], d,
+                   overlay: dict[str, bytes | None] | None = None) -> None:
+    """Add to ``d`` every file ``compose config`` reads besides the compose files (given with
+    their bytes): the service ``env_file`` / ``label_file`` files. Where a path cannot be known
+    without compose (``include:``, ``extends: file:``, a path with a variable), every small file
+    of the target is an input (prove.tree_digest), plus the named files outside it."""
+    for rel, data in files.items():
+        d.add(f"compose:{rel}", data)
+    base = os.path.dirname(next(iter(files), ""))
+    wide = False
+    named: list[str] = []
+    for rel, data in files.items():
+        try:
+            doc = yamlsrc.parse(rel, data)
+        except InputError:
+            wide = True
+            continue
+        if doc.root is None or doc.root.id != "mapping":
+            continue
+        for path, node, _ in yamlsrc.walk(doc.root):
+            keys = [p for p in path if isinstance(p, str)]
+            value = node.value if isinstance(node.value, str) else ""
+            if (path and path[0] == "include") or ("extends" in keys and path[-1] == "file"):
+                wide = True
+                named.append(value)
+            elif ("env_file" in keys or "label_file" in keys) and path[-1] != "required":
+                if "$" in value:
+                    wide = True
+                elif value:
+                    named.append(value)
+    for value in dict.fromkeys(named):
+        if value and "$" not in value:
+            rel = os.path.normpath(os.path.join(base, value))
+            if overlay is not None and not os.path.isabs(value) and overlay.get(rel) is not None:
+                d.add(f"file:read:{value}", overlay[rel])  # the bytes about to be written
+                continue
+            where = Path(value) if os.path.isabs(value) else ctx.target / base / value
+            d.file(f"read:{value}", Path(os.path.normpath(where)))
+    if wide:
+        d.add("tree", prove.tree_digest(ctx.target))
+
+
+def _validate_with_compose(ctx: Context, an: core.Analysis, need_model: bool = True) -> dict | None:
     """Valid YAML can still be invalid compose (``services: 5``): ask compose, without
     interpolation, before anything is written. Skipped when there is no Compose CLI.
-    Returns the un-interpolated model (None without compose)."""
+    Returns the un-interpolated model (None without compose, or when ``need_model`` is false
+    and a proof recorded for the same files and compose is reused)."""
     cmd = compose_command(ctx)
     if cmd is None:
+        return None
+    d = compose_digest(ctx, "compose-structure")
+    _compose_reads(ctx, an.originals, d)
+    digest = d.hexdigest()
+    if not need_model and ctx.proofs.get(VALIDATE_PROOF, digest) is not None:
         return None
     files = [ctx.path(rel) for rel in an.compose_files]
     rc, model, err = oracle.config(cmd, files[0].parent, files, Path(os.devnull),
                                    interpolate=False)
+    if rc == 0:
+        _record(ctx, VALIDATE_PROOF, digest, "compose accepts the files (no interpolation)")
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
         return model
     line = oracle.error_line(err)
@@ -243,13 +389,34 @@ class ProveStep(_SecretsStep):
         if an.proof is None:
             return []
         return [Criterion("plan proven on a scratch copy before writing", True,
-                          "; ".join(an.proof.checked) or "no compose CLI: only git checks")]
+                          an.proof.evidence or "; ".join(an.proof.checked)
+                          or "no compose CLI: only git checks")]
+
+
+def _ignored(ctx: Context, rel: str, text: str, is_dir: bool = False) -> bool:
+    """gitignore.check_ignored, asked once per run for the same .gitignore text (the plan,
+    the candidate and the verification all ask; each answer is a git process)."""
+    memo = ctx.cache.setdefault("secrets-ignored", {})
+    key = (rel, text, is_dir)
+    if key not in memo:
+        memo[key] = gitignore.check_ignored(ctx.target, rel, text, is_dir=is_dir)
+    return memo[key]
+
+
+def _find(ctx: Context, docs: list) -> "detect.Findings":
+    """detect.find, once per run for the same file texts (the .env.example content, its plan
+    and the compose verification scan the same rewritten files)."""
+    memo = ctx.cache.setdefault("secrets-findings", {})
+    key = tuple((d.rel, d.text) for d in docs)
+    if key not in memo:
+        memo[key] = detect.find(docs)
+    return memo[key]
 
 
 def _gitignore_entries(ctx: Context, text: str) -> list[str]:
     entries = []
     env = env_rel(ctx)
-    if not gitignore.check_ignored(ctx.target, env, text):
+    if not _ignored(ctx, env, text):
         entries.append("/" + env.lstrip("/"))
     if not gitignore.ignored_by_text(text, STATE_ENTRY.rstrip("/"), is_dir=True):
         entries.append(STATE_ENTRY)
@@ -283,10 +450,10 @@ class GitignoreStep(_SecretsStep):
         env = env_rel(ctx)
         how = "git check-ignore" if gitignore.in_git(ctx.target) else ".gitignore rules"
         crits = [
-            Criterion(f"{env} ignored by git", gitignore.check_ignored(ctx.target, env, text),
+            Criterion(f"{env} ignored by git", _ignored(ctx, env, text),
                       f"{how} {env}"),
             Criterion(".maestro/ ignored by git",
-                      gitignore.check_ignored(ctx.target, STATE_ENTRY, text, is_dir=True),
+                      _ignored(ctx, STATE_ENTRY, text, is_dir=True),
                       f"{how} {STATE_ENTRY}"),
         ]
         tracked = [f for f in dict.fromkeys([env, *_env_files_with_secrets(ctx, an)])
@@ -486,7 +653,7 @@ class ComposeStep(_SecretsStep):
         self._summary(ctx, an)
         current = {rel: ctx.read_bytes(rel) or b"" for rel in an.compose_files}
         docs = [yamlsrc.parse(rel, data) for rel, data in current.items()]
-        left = detect.find(docs).occurrences
+        left = _find(ctx, docs).occurrences
         crits = [Criterion(
             "no hardcoded secret in the compose files", not left,
             f"0 found in {', '.join(an.compose_files)}" if not left else
@@ -495,13 +662,28 @@ class ComposeStep(_SecretsStep):
         return crits
 
     def _resolve(self, ctx: Context, an: core.Analysis, current: dict[str, bytes]) -> list[Criterion]:
-        names = ("docker compose config resolves with the env file",
-                 "resolved config unchanged except at secret positions")
+        names = RESOLVE_NAMES
         cmd = compose_command(ctx)
         if cmd is None:
             why = "no Compose v2 CLI (docker compose plugin or docker-compose v2) found"
             return [Criterion(names[0], None, why), Criterion(names[1], None, why)]
         rel = env_rel(ctx)
+        digest = resolve_digest(ctx, an)
+        known = ctx.proofs.get(RESOLVE_PROOF, digest)
+        if known is not None and known.data.get("names") == list(names) and \
+                len(known.data.get("evidence") or []) == len(names):
+            from dataclasses import replace as _with
+
+            return [Criterion(name, True, _with(known, evidence=text).describe())
+                    for name, text in zip(names, known.data.get("evidence", []))]
+        crits = self._resolve_now(ctx, an, cmd, rel, names)
+        if len(crits) == 2 and all(c.met is True for c in crits):
+            _record(ctx, RESOLVE_PROOF, digest, crits[0].evidence,
+                    {"names": list(names), "evidence": [c.evidence for c in crits]})
+        return crits
+
+    def _resolve_now(self, ctx: Context, an: core.Analysis, cmd: list[str], rel: str,
+                     names: tuple[str, str]) -> list[Criterion]:
         tmp = scratch_dir("secrets")
         try:
             os.chmod(tmp, 0o700)
@@ -519,7 +701,13 @@ class ComposeStep(_SecretsStep):
                 env_path = tmp / "empty.env"
                 env_path.write_bytes(b"")
             new_files = [ctx.path(f) for f in an.compose_files]
-            rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
+            # The two configs are independent: run them side by side (one wait, not two).
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                old_job = pool.submit(oracle.config, cmd, new_files[0].parent, files, old_env)
+                rc, new_model, err = oracle.config(cmd, new_files[0].parent, new_files, env_path)
+                orc, old_model, oerr = old_job.result()
             log = ctx.write_log("fix-secrets-compose-config.log", err) if err and not ctx.check else None
             missing = [ln for ln in err.splitlines() if "is not set" in ln or "missing" in ln]
             shown = " ".join(cmd)
@@ -529,29 +717,61 @@ class ComposeStep(_SecretsStep):
                 f"; {err.strip().splitlines()[-1]}" if rc and err.strip() else "") + (
                 f" (log: {log.relative_to(ctx.target)})" if log else "")
             crits = [Criterion(names[0], ok, evidence)]
-            orc, old_model, oerr = oracle.config(cmd, new_files[0].parent, files, old_env)
             if rc != 0 or orc != 0:
                 crits.append(Criterion(names[1], None if orc != 0 else False,
                                        "original does not resolve: " + (oerr.strip().splitlines() or ["?"])[-1]
                                        if orc != 0 else "fixed files do not resolve"))
                 return crits
-            mapping = {}
-            values = envfile.parse_env(rel, ctx.read_bytes(rel)).values
-            for g in an.groups:
-                if values.get(g.name):
-                    mapping[values[g.name]] = g.resolved
-            for var in an.rotated:
-                if values.get(var) and an.env.values.get(var):
-                    mapping[values[var]] = an.env.values[var] or ""
-            # Variables the original env file lacked: a reference to one resolved to "".
-            filled = {v for k, v in values.items() if v and k not in an.env.values}
-            diffs = compare.differences(old_model, new_model, mapping, filled)
-            crits.append(Criterion(names[1], not diffs,
-                                   f"{len(mapping)} secret value(s) replaced consistently; all else equal"
-                                   if not diffs else "differs at " + ", ".join(diffs[:5])))
+            texts, same = resolve_criteria(ctx, an, ctx.read_bytes(rel), old_model, new_model)
+            crits.append(Criterion(names[1], same, texts[0]))
             return crits
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+RESOLVE_NAMES = ("docker compose config resolves with the env file",
+                 "resolved config unchanged except at secret positions")
+
+
+def resolve_digest(ctx: Context, an: core.Analysis,
+                   overlay: dict[str, bytes | None] | None = None) -> str:
+    """The inputs of the compose step's two resolve criteria: the compose files and the env
+    file as they are (or, with ``overlay``, as they will be once its bytes are written), the
+    files compose reads besides them, the originals and the original env file, the rotated
+    names, the compose CLI."""
+    def read(rel: str) -> bytes | None:
+        if overlay is not None and overlay.get(rel) is not None:
+            return overlay[rel]
+        return ctx.read_bytes(rel)
+
+    rel = env_rel(ctx)
+    d = compose_digest(ctx, "compose-resolve")
+    _compose_reads(ctx, {f: read(f) or b"" for f in an.compose_files}, d, overlay)
+    for name, data in an.originals.items():
+        d.add(f"original:{name}", data)
+    d.add("original-env", an.env.text).add("env-rel", rel).add("file:env", read(rel))
+    d.add("rotate", repr(sorted(an.rotated)))
+    return d.hexdigest()
+
+
+def resolve_criteria(ctx: Context, an: core.Analysis, env_data: bytes | None, old: dict,
+                     new: dict) -> tuple[list[str], bool]:
+    """(the two evidence texts, met) of the resolve criteria for models ``old`` / ``new``,
+    the env file holding ``env_data``."""
+    rel = env_rel(ctx)
+    mapping = {}
+    values = envfile.parse_env(rel, env_data).values
+    for g in an.groups:
+        if values.get(g.name):
+            mapping[values[g.name]] = g.resolved
+    for var in an.rotated:
+        if values.get(var) and an.env.values.get(var):
+            mapping[values[var]] = an.env.values[var] or ""
+    # Variables the original env file lacked: a reference to one resolved to "".
+    filled = {v for k, v in values.items() if v and k not in an.env.values}
+    diffs = compare.differences(old, new, mapping, filled)
+    return [f"{len(mapping)} secret value(s) replaced consistently; all else equal"
+            if not diffs else "differs at " + ", ".join(diffs[:5])], not diffs
 
 
 class ExampleStep(_SecretsStep):
@@ -559,7 +779,7 @@ class ExampleStep(_SecretsStep):
 
     def _content(self, ctx: Context, an: core.Analysis) -> bytes | None:
         docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
-        return example.content(ctx.read_bytes(example_rel(ctx)), an, detect.find(docs),
+        return example.content(ctx.read_bytes(example_rel(ctx)), an, _find(ctx, docs),
                                an.template)
 
     def plan(self, ctx: Context) -> list[Change]:
