@@ -160,11 +160,12 @@ def live_values(an) -> set[str]:
     return values
 
 
-def content(old: bytes | None, an, found, template) -> bytes | None:
-    """The .env.example for analysis ``an``; ``found``: detect.find on the new compose files."""
+def content(old: bytes | None, an, found, template, rel: str = ".env.example") -> bytes | None:
+    """The .env.example (``rel``) for analysis ``an``; ``found``: detect.find on the new compose
+    files."""
     from .envfile import parse_env
 
-    parse_env(".env.example", old)  # a line python-dotenv cannot read: exit 2, file and line
+    parse_env(rel, old)  # a line python-dotenv cannot read: exit 2, file and line
     text = old.decode("utf-8") if old is not None else None
     values = an.values()
     secret, plain = {}, {}

@@ -779,8 +779,8 @@ class ExampleStep(_SecretsStep):
 
     def _content(self, ctx: Context, an: core.Analysis) -> bytes | None:
         docs = [yamlsrc.parse(rel, data) for rel, data in an.new_compose.items()]
-        return example.content(ctx.read_bytes(example_rel(ctx)), an, _find(ctx, docs),
-                               an.template)
+        rel = example_rel(ctx)
+        return example.content(ctx.read_bytes(rel), an, _find(ctx, docs), an.template, rel)
 
     def plan(self, ctx: Context) -> list[Change]:
         an = proven(ctx)
