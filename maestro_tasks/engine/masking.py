@@ -23,6 +23,7 @@ from typing import Any, Iterable
 # ``Masker.protect`` shields the names whose separators do not glue (``password:32``).
 _WHOLE_TOKEN_BELOW = 12
 _FRAGMENT, _FRAGMENT_FROM = 10, 16
+_HEAD = 3  # every value has at least this many characters (shorter ones are not masked)
 _WORD = r"A-Za-z0-9_"
 _GLUE = r"\-./"
 _LEFT = rf"(?<![{_WORD}])(?<![{_WORD}][{_GLUE}])"
@@ -61,6 +62,7 @@ class Masker:
         self._anywhere: set[str] = set()
         self._fragments: set[str] = set()
         self._protected: set[str] = set()
+        self._heads: dict[str, list[str]] = {}  # first _HEAD characters -> values
         self._longest = 0
         self._patterns: dict[tuple[frozenset[str], frozenset[str]], re.Pattern[str]] = {}
         self.add(*values)
@@ -69,6 +71,8 @@ class Masker:
         new = {v for v in values if isinstance(v, str) and len(v) >= 3} - self._values
         if new:
             self._values |= new
+            for v in new:
+                self._heads.setdefault(v[:_HEAD], []).append(v)
             self._anywhere |= {v for v in new if len(v) >= _WHOLE_TOKEN_BELOW}
             made = {v for v in new if machine_made(v)}
             self._fragments |= {v[i:i + _FRAGMENT] for v in made
@@ -126,7 +130,7 @@ class Masker:
         # Only what occurs in this text goes into its pattern: an alternation of every known
         # secret and fragment costs O(alternatives) per character, and a run can know thousands
         # of secrets (tens of thousands of fragments). Fragments are found by a sliding window.
-        present = frozenset(v for v in self._values if v in text)
+        present = self._present(text)
         frags = self._fragments
         found = frozenset(w for w in (text[i:i + _FRAGMENT]
                                       for i in range(len(text) - _FRAGMENT + 1)) if w in frags)
@@ -144,6 +148,17 @@ class Masker:
             return mask_value(m.group(0))
 
         return self._compiled(present, found).sub(replace, text)
+
+    # Up to this many values a substring search per value is the fastest; beyond, the text's
+    # own 3-grams pick the few values that can occur (a run can know thousands of secrets).
+    SCAN_ALL_UP_TO = 32
+
+    def _present(self, text: str) -> frozenset[str]:
+        if len(self._values) <= self.SCAN_ALL_UP_TO:
+            return frozenset(v for v in self._values if v in text)
+        heads = self._heads
+        grams = {text[i:i + _HEAD] for i in range(len(text) - _HEAD + 1)}
+        return frozenset(v for g in grams if g in heads for v in heads[g] if v in text)
 
     def deep(self, obj: Any) -> Any:
         """Mask every string value inside a JSON-like structure; keys are names, kept as they

@@ -136,3 +136,18 @@ def test_json_masked_per_string_value_keys_never():
     assert "Zr8Qp2LmX9vT4kWnQ7" not in out.getvalue()
     assert parsed["steps"][0]["summary"] == 'a "quoted" ai…(7)\\path'
     assert parsed["steps"][0]["data"] == {"airflow": {"rule": "password:32", "value": "Zr…(18)"}}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab-c1_X.:/ ", min_size=3, max_size=8), min_size=1,
+                max_size=40), st.text(alphabet="ab-c1_X.:/ \n", max_size=80))
+def test_the_3gram_lookup_finds_what_scanning_every_value_finds(values, text):
+    """Past SCAN_ALL_UP_TO values the masker picks candidates by the text's 3-grams: the
+    masked text must be the one the scan of every value gives."""
+    scan_all = Masker(values)
+    scan_all.SCAN_ALL_UP_TO = 10**9
+    by_grams = Masker(values)
+    by_grams.SCAN_ALL_UP_TO = 0
+    assert by_grams(text) == scan_all(text)
+    for v in values:
+        assert by_grams(f"x {v} y") == scan_all(f"x {v} y")
