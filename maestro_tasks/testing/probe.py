@@ -166,6 +166,36 @@ class ProbeResult:
     known_keys: list[str] | None
     output: str
     argv: list[str] = field(default_factory=list)
+    proof: Any = None  # engine.proofs.Proof when this result is a recorded one, reused
+
+    @property
+    def clean(self) -> bool:
+        """Collected with no error and no unknown key: the only result worth a proof."""
+        return (not self.config_failed and not self.errors and not self.unknown_keys
+                and self.exit_code in (0, 5))
+
+    OUTPUT_KEPT = 4000  # characters of a proven run's output kept with its proof
+
+    def to_proof(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "collected": self.collected,
+                "warnings": self.warnings, "rootdir": self.rootdir, "inifile": self.inifile,
+                "known_keys": self.known_keys, "argv": self.argv,
+                "output_tail": self.output[-self.OUTPUT_KEPT:]}
+
+    @classmethod
+    def from_proof(cls, proof: Any) -> "ProbeResult | None":
+        """The recorded clean result of ``proof`` (None when its data is not one)."""
+        data = proof.data
+        try:
+            result = cls(int(data["exit_code"]), int(data["collected"]), [],
+                         list(data.get("warnings") or []), data.get("rootdir"),
+                         data.get("inifile"), data.get("known_keys"),
+                         f"[not run again: {proof.describe()}; the end of that run's output "
+                         f"follows]\n{data.get('output_tail', '')}",
+                         list(data.get("argv") or []), proof)
+        except (KeyError, TypeError, ValueError):
+            return None
+        return result if result.clean else None
 
     @property
     def config_failed(self) -> bool:
