@@ -104,7 +104,7 @@ def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
         else:
             cache_dir, shown_cache = helpers / "pytest-cache", "<private>"
         shown = ["-o", f"cache_dir={shown_cache}", "-p", pstats.PLUGIN_MODULE,
-                 "-p", NO_STEPWISE_MODULE, "-rA", "--continue-on-collection-errors",
+                 "-p", NO_STEPWISE_MODULE, "-ra", "--continue-on-collection-errors",
                  "-o", "junit_family=xunit1", f"--junitxml=.maestro/{JUNIT_NAME}", *extra_args,
                  "--maxfail=0"]
         real = [f"--junitxml={xml_path}" if a.startswith("--junitxml=")
