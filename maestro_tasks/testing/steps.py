@@ -405,7 +405,8 @@ class SuiteStep(BaseStep):
         ctx.state.ensure()
         cache_dir = ctx.path(f"{STATE_DIR}/{suite.CACHE_NAME}")
         run = suite.run_suite(interp, ctx.target, ctx.options.get("pytest_args_list", []),
-                              cache_dir=cache_dir)
+                              cache_dir=cache_dir,
+                              pycache_prefix=ctx.path(f"{STATE_DIR}/{suite.PYCACHE_NAME}"))
         # Outputs of the last run only: a run that recorded nothing leaves no stale numbers.
         for name, content in ((suite.JUNIT_NAME, run.junit_xml),
                               (stats.STATS_NAME, run.stats_json)):

@@ -85,6 +85,10 @@ def test_rerun_reuses_both_proofs_but_always_runs_the_suite(project):
     assert "proven for inputs" in said and "unchanged since" in said
     assert "proven for inputs" in evidence(second, "import-smoke", "top-level packages import")
     assert step(second, "test-suite")["data"]["passed"] == 1
+    # the suite's bytecode (pytest's rewritten test module included) is reused from a private
+    # prefix, as bare pytest reuses __pycache__; the tree receives none
+    assert list((target / ".maestro" / "pycache").rglob("test_double*.pyc"))
+    assert not [p for p in target.rglob("__pycache__") if ".maestro" not in p.parts]
     log = next((target / ".maestro").rglob("fix-tests-collect.log")).read_text()
     assert "not run again" in log
 
