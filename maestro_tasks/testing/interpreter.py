@@ -15,14 +15,46 @@ from pathlib import Path
 from ..engine import StepFailed
 from ..engine.target import split_command
 
+# One subprocess answers everything the run needs to know about the interpreter. pytest's
+# version comes from its installed metadata when the module is found (importing pytest costs a
+# quarter second); only a pytest with no metadata is imported to ask it. With ``env`` it also
+# reports the environment's distributions (targetenv.py), so that is not a second start-up.
 _ABOUT = (
     "import json, sys\n"
+    "import importlib.util as _u\n"
     "try:\n"
-    "    import pytest; v = pytest.__version__\n"
+    "    import importlib.metadata as md\n"
+    "except Exception:\n"
+    "    md = None\n"
+    "v = None\n"
+    "try:\n"
+    "    if _u.find_spec('pytest') is not None:\n"
+    "        try:\n"
+    "            v = md.version('pytest')\n"
+    "        except Exception:\n"
+    "            import pytest; v = pytest.__version__\n"
     "except Exception:\n"
     "    v = None\n"
-    "print(json.dumps({'executable': sys.executable, 'python': sys.version.split()[0],"
-    " 'pytest': v}))\n"
+    "out = {'executable': sys.executable, 'python': sys.version.split()[0], 'pytest': v}\n"
+    "if %(env)s:\n"
+    "    env = {'packages': {}, 'distributions': {}}\n"
+    "    try:\n"
+    "        try:\n"
+    "            env['packages'] = {k: sorted(set(p)) for k, p in "
+    "md.packages_distributions().items()}\n"
+    "        except Exception:\n"
+    "            pass\n"
+    "        for dist in md.distributions():\n"
+    "            try:\n"
+    "                name = dist.metadata['Name']\n"
+    "            except Exception:\n"
+    "                name = None\n"
+    "            if name:\n"
+    "                env['distributions'].setdefault(name, dist.version)\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "    out['env'] = env\n"
+    "print(json.dumps(out))\n"
 )
 
 
@@ -34,6 +66,8 @@ class Interpreter:
     python_version: str = ""
     pytest_version: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # what inspect(..., env=True) read of the environment (targetenv.TargetEnv's raw data)
+    environment: dict | None = None
 
     @property
     def command(self) -> str:
@@ -94,10 +128,13 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def inspect(interp: Interpreter, target: Path, timeout: float = 120) -> Interpreter:
-    """Fill in the interpreter's real executable and its Python and pytest versions."""
+def inspect(interp: Interpreter, target: Path, timeout: float = 120, *,
+            env: bool = False) -> Interpreter:
+    """Fill in the interpreter's real executable and its Python and pytest versions; with
+    ``env``, also the environment's installed distributions, in the same subprocess."""
+    script = _ABOUT % {"env": "True" if env else "False"}
     try:
-        proc = subprocess.run([*interp.argv, "-c", _ABOUT], cwd=target, env=base_env(),
+        proc = subprocess.run([*interp.argv, "-c", script], cwd=target, env=base_env(),
                               capture_output=True, encoding="utf-8", errors="replace",
                               timeout=timeout)
     except FileNotFoundError:
@@ -114,4 +151,6 @@ def inspect(interp: Interpreter, target: Path, timeout: float = 120) -> Interpre
     interp.executable = about["executable"]
     interp.python_version = about["python"]
     interp.pytest_version = about["pytest"]
+    if env and isinstance(about.get("env"), dict):
+        interp.environment = about["env"]
     return interp

@@ -31,11 +31,22 @@ PLUGIN_NAME = "maestro_collect_probe"
 # would run the whole suite again. ``pytest.main`` is what ``console_main`` (deprecated in
 # pytest 9.2) wraps.
 RUNNER_SOURCE = """\
+import os
 import sys
 
 if __name__ == "__main__":
     import pytest
 
+    # A suite run files the bytecode of what it imports from here on (the project, its
+    # tests with pytest's assertion rewriting, conftests) under a private prefix and reuses it
+    # there, as bare pytest reuses __pycache__: the tree gets none, and what was imported
+    # before (stdlib, pytest) keeps using its own __pycache__. Python and pytest check each
+    # cached file against its source as they do in __pycache__, and never import one whose
+    # source is gone. Processes the tests start write no bytecode.
+    prefix = os.environ.pop("MAESTRO_PYCACHE_PREFIX", None)
+    if prefix:
+        sys.pycache_prefix = prefix
+        sys.dont_write_bytecode = False
     code = pytest.main()
     sys.stdout.flush()
     sys.exit(int(code))
@@ -166,6 +177,36 @@ class ProbeResult:
     known_keys: list[str] | None
     output: str
     argv: list[str] = field(default_factory=list)
+    proof: Any = None  # engine.proofs.Proof when this result is a recorded one, reused
+
+    @property
+    def clean(self) -> bool:
+        """Collected with no error and no unknown key: the only result worth a proof."""
+        return (not self.config_failed and not self.errors and not self.unknown_keys
+                and self.exit_code in (0, 5))
+
+    OUTPUT_KEPT = 4000  # characters of a proven run's output kept with its proof
+
+    def to_proof(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "collected": self.collected,
+                "warnings": self.warnings, "rootdir": self.rootdir, "inifile": self.inifile,
+                "known_keys": self.known_keys, "argv": self.argv,
+                "output_tail": self.output[-self.OUTPUT_KEPT:]}
+
+    @classmethod
+    def from_proof(cls, proof: Any) -> "ProbeResult | None":
+        """The recorded clean result of ``proof`` (None when its data is not one)."""
+        data = proof.data
+        try:
+            result = cls(int(data["exit_code"]), int(data["collected"]), [],
+                         list(data.get("warnings") or []), data.get("rootdir"),
+                         data.get("inifile"), data.get("known_keys"),
+                         f"[not run again: {proof.describe()}; the end of that run's output "
+                         f"follows]\n{data.get('output_tail', '')}",
+                         list(data.get("argv") or []), proof)
+        except (KeyError, TypeError, ValueError):
+            return None
+        return result if result.clean else None
 
     @property
     def config_failed(self) -> bool:
@@ -210,8 +251,8 @@ def _errors_from_output(output: str) -> list[CollectError]:
 
 
 def run_pytest(interp: Interpreter, target: Path, args: list[str], *, helpers: Path,
-               timeout: float, extra_env: dict[str, str] | None = None
-               ) -> subprocess.CompletedProcess[str]:
+               timeout: float, extra_env: dict[str, str] | None = None,
+               pycache_prefix: Path | None = None) -> subprocess.CompletedProcess[str]:
     """pytest in its own session; whatever the run leaves behind is ended when it returns (or
     times out, or we are interrupted). stdout holds stdout and stderr interleaved."""
     runner = helpers / RUNNER_NAME
@@ -219,6 +260,8 @@ def run_pytest(interp: Interpreter, target: Path, args: list[str], *, helpers: P
         write_helpers(helpers)
     env = base_env(interp.env)
     env.update(extra_env or {})
+    if pycache_prefix is not None:
+        env["MAESTRO_PYCACHE_PREFIX"] = str(pycache_prefix)
     argv = [*interp.argv, str(runner), *args]
     done = processes.run(argv, cwd=target, env=env, timeout=timeout)
     return subprocess.CompletedProcess(argv, done.returncode, done.output, "")

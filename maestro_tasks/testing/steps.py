@@ -16,10 +16,14 @@ from ..engine import (
 )
 from ..engine.state import STATE_DIR, utc_now_iso
 from ..engine.target import split_command
+from ..engine.proofs import Digest
 from . import (
-    caches, config, diagnose, hints, interpreter, layout, probe, report, smoke, stats, suite,
-    targetenv,
+    caches, config, diagnose, hints, inputs, interpreter, layout, probe, report, smoke, stats,
+    suite, targetenv,
 )
+
+COLLECT_PROOF = "fix-tests.collect-only"  # keys in .maestro/proofs.json
+SMOKE_PROOF = "fix-tests.import-smoke"
 
 CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
                 "tox.ini", "setup.cfg")
@@ -42,7 +46,7 @@ def get_interpreter(ctx: Context) -> interpreter.Interpreter:
         else:
             chosen = interpreter.choose(ctx.target, ctx.settings.get("python"),
                                         source="setting python")
-        ctx.cache["testing.interp"] = interpreter.inspect(chosen, ctx.target)
+        ctx.cache["testing.interp"] = interpreter.inspect(chosen, ctx.target, env=True)
     interp = ctx.cache["testing.interp"]
     if not interp.pytest_version:
         # what the project declares (its test extra, group, requirements file) is installed
@@ -86,15 +90,55 @@ def _config_fingerprint(ctx: Context) -> str:
     return digest.hexdigest()
 
 
+def inputs_digest(ctx: Context, interp: interpreter.Interpreter, kind: str,
+                  **extra: str) -> str | None:
+    """Digest of everything ``kind`` reads (testing/inputs.py) plus ``extra``; None when the
+    environment's distributions are unknown (nothing is proven then)."""
+    digest = Digest(kind)
+    if not inputs.add_interpreter(digest, interp):
+        return None
+    digest.add("target", str(ctx.target.resolve()))
+    inputs.add_tree(digest, ctx.target)
+    for name, value in sorted(extra.items()):
+        digest.add(name, value)
+    return digest.hexdigest()
+
+
+def _collect_as_is(ctx: Context, interp: interpreter.Interpreter) -> probe.ProbeResult:
+    """The collect-only run of the config as it is: a recorded clean result is reused while
+    its inputs are unchanged; a clean fresh one is recorded."""
+    extra_args = ctx.options.get("pytest_args_list", [])
+    digest = inputs_digest(ctx, interp, COLLECT_PROOF, pytest_args="\0".join(extra_args))
+    if digest is not None:
+        proof = ctx.proofs.get(COLLECT_PROOF, digest)
+        reused = probe.ProbeResult.from_proof(proof) if proof is not None else None
+        if reused is not None:
+            return reused
+    result = probe.collect(interp, ctx.target, extra_args=extra_args)
+    if digest is not None and result.clean:
+        ctx.proofs.put(COLLECT_PROOF, digest, _collect_evidence(interp, result),
+                       result.to_proof())
+    return result
+
+
+def _collect_evidence(interp: interpreter.Interpreter, result: probe.ProbeResult) -> str:
+    return (f"pytest --collect-only in {interp.command}: {result.collected} collected, "
+            f"{result.error_count} error(s)")
+
+
 def _prober(ctx: Context, interp: interpreter.Interpreter):
-    """Collect-only runs, memoised per (config on disk, overrides) within one task run."""
+    """Collect-only runs, memoised per (config on disk, overrides) within one task run; the
+    config as it is (no overrides) goes through the proof store."""
     memo: dict[Any, probe.ProbeResult] = ctx.cache.setdefault("testing.probes", {})
 
     def run(overrides: probe.Overrides) -> probe.ProbeResult:
         key = (_config_fingerprint(ctx), overrides)
         if key not in memo:
-            memo[key] = probe.collect(interp, ctx.target, overrides,
-                                      extra_args=ctx.options.get("pytest_args_list", []))
+            if overrides == probe.Overrides():
+                memo[key] = _collect_as_is(ctx, interp)
+            else:
+                memo[key] = probe.collect(interp, ctx.target, overrides,
+                                          extra_args=ctx.options.get("pytest_args_list", []))
         return memo[key]
 
     return run
@@ -275,8 +319,11 @@ class ConfigStep(BaseStep):
             elif ctx.check or not result.changes:
                 result.summary = f"{where}{shadow}: {now.collected or 0} collected, " \
                                  f"{now.error_count} collection error(s)"
-        evidence = (f"pytest --collect-only in {interp.command}: {now.collected} collected, "
-                    f"{now.error_count} error(s)")
+        evidence = now.proof.describe() if now.proof is not None else \
+            _collect_evidence(interp, now)
+        if now.proof is not None:
+            result.data["collect_proof"] = {"digest": now.proof.digest,
+                                            "proven_at": now.proof.proven_at}
         if now.config_failed:
             evidence = f"pytest refused the config: {now.errors[0].last_line()}" \
                 if now.errors else "pytest stopped before collecting"
@@ -285,7 +332,9 @@ class ConfigStep(BaseStep):
                       not now.config_failed and now.error_count == 0, evidence),
             Criterion("no unknown config keys", not now.unknown_keys,
                       "unknown: " + ", ".join(now.unknown_keys) if now.unknown_keys
-                      else "pytest reported no PytestConfigWarning for unknown keys"),
+                      else "pytest reported no PytestConfigWarning for unknown keys"
+                      + (now.proof.describe()[len(now.proof.evidence):]
+                         if now.proof is not None else "")),
         ]
 
 
@@ -307,6 +356,16 @@ class SmokeStep(BaseStep):
         if not packages:
             result.summary = "no top-level packages found"
             return [Criterion("top-level packages import", None, "no packages found")]
+        digest = inputs_digest(ctx, interp, SMOKE_PROOF, packages="\0".join(packages),
+                               pythonpath="\0".join(pythonpath))
+        proof = ctx.proofs.get(SMOKE_PROOF, digest) if digest is not None else None
+        if proof is not None and proof.data.get("imported") == packages:
+            result.data.update(imported=list(packages), failed=[],
+                               smoke_proof={"digest": proof.digest,
+                                            "proven_at": proof.proven_at})
+            result.summary = (f"{len(packages)}/{len(packages)} packages import: "
+                              + ", ".join(packages) + " (proof reused)")
+            return [Criterion("top-level packages import", True, proof.describe())]
         results = smoke.smoke_imports(interp, ctx.target, packages, pythonpath)
         failed = [r for r in results if not r.ok]
         for r in failed:
@@ -316,10 +375,12 @@ class SmokeStep(BaseStep):
                                 failed=[r.package for r in failed])
         result.summary = (f"{len(results) - len(failed)}/{len(results)} packages import: "
                                + ", ".join(r.package for r in results))
-        return [Criterion("top-level packages import", not failed,
-                          f"fresh `{interp.command} -c 'import …'` per package; "
-                          + (f"failed: {', '.join(r.package for r in failed)}" if failed
-                             else "all imported"))]
+        evidence = (f"fresh `{interp.command} -c 'import …'` per package; "
+                    + (f"failed: {', '.join(r.package for r in failed)}" if failed
+                       else "all imported"))
+        if digest is not None and not failed:
+            ctx.proofs.put(SMOKE_PROOF, digest, evidence, {"imported": list(packages)})
+        return [Criterion("top-level packages import", not failed, evidence)]
 
 
 class SuiteStep(BaseStep):
@@ -344,7 +405,8 @@ class SuiteStep(BaseStep):
         ctx.state.ensure()
         cache_dir = ctx.path(f"{STATE_DIR}/{suite.CACHE_NAME}")
         run = suite.run_suite(interp, ctx.target, ctx.options.get("pytest_args_list", []),
-                              cache_dir=cache_dir)
+                              cache_dir=cache_dir,
+                              pycache_prefix=ctx.path(f"{STATE_DIR}/{suite.PYCACHE_NAME}"))
         # Outputs of the last run only: a run that recorded nothing leaves no stale numbers.
         for name, content in ((suite.JUNIT_NAME, run.junit_xml),
                               (stats.STATS_NAME, run.stats_json)):

@@ -21,6 +21,7 @@ FORBIDDEN_ARGS = ("-x", "--exitfirst", "--maxfail", "--sw", "--stepwise", "--lf"
                   "--ff", "--failed-first")
 
 STOP_KINDS = {-1: "timeout", 2: "interrupted", 3: "internal error", 4: "usage error"}
+PYCACHE_NAME = "pycache"  # under .maestro/: bytecode of the suite runs, reused like __pycache__
 CACHE_NAME = "pytest-cache"  # under .maestro/: pytest's cache for our runs, emptied per run
 
 # ``--sw`` in a project's addopts would stop the run at the first failure, as ``-x`` would
@@ -84,7 +85,8 @@ def check_args(extra: list[str]) -> list[str]:
 
 
 def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
-              timeout: float = 3600, cache_dir: Path | None = None) -> SuiteRun:
+              timeout: float = 3600, cache_dir: Path | None = None,
+              pycache_prefix: Path | None = None) -> SuiteRun:
     """Run everything once, in its own session (whatever the tests start is ended with it).
 
     Writes nothing into the target by itself: no bytecode; the JUnit XML and pytest's stats go
@@ -104,7 +106,7 @@ def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
         else:
             cache_dir, shown_cache = helpers / "pytest-cache", "<private>"
         shown = ["-o", f"cache_dir={shown_cache}", "-p", pstats.PLUGIN_MODULE,
-                 "-p", NO_STEPWISE_MODULE, "-rA", "--continue-on-collection-errors",
+                 "-p", NO_STEPWISE_MODULE, "-ra", "--continue-on-collection-errors",
                  "-o", "junit_family=xunit1", f"--junitxml=.maestro/{JUNIT_NAME}", *extra_args,
                  "--maxfail=0"]
         real = [f"--junitxml={xml_path}" if a.startswith("--junitxml=")
@@ -113,7 +115,8 @@ def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
         started = time.monotonic()
         try:
             proc = run_pytest(interp, target, real, helpers=helpers, timeout=timeout,
-                              extra_env={"MAESTRO_STATS_OUT": str(stats_path)})
+                              extra_env={"MAESTRO_STATS_OUT": str(stats_path)},
+                              pycache_prefix=pycache_prefix)
             code, log = proc.returncode, (proc.stdout or "") + (proc.stderr or "")
         except subprocess.TimeoutExpired as exc:
             code = -1
@@ -123,6 +126,9 @@ def run_suite(interp: Interpreter, target: Path, extra_args: list[str], *,
             log = out + f"\n[maestro-tasks] the suite was stopped after {timeout:.0f}s; " \
                         "every process it started was ended\n"
         wall = time.monotonic() - started
+        if pycache_prefix is not None:
+            # our plugins' bytecode, filed under this run's temp folder: never used again
+            shutil.rmtree(Path(f"{pycache_prefix}{helpers.resolve()}"), ignore_errors=True)
         xml = xml_path.read_bytes() if xml_path.exists() else b""
         try:
             counts = parse(xml_path) if xml else JUnitCounts()

@@ -66,7 +66,10 @@ class TargetEnv:
 
 
 def inspect_env(interp: Interpreter, target: Path, timeout: float = 60) -> TargetEnv:
-    """The target environment's metadata; an empty TargetEnv when it cannot be read."""
+    """The target environment's metadata; an empty TargetEnv when it cannot be read. Read
+    from what ``interpreter.inspect(..., env=True)`` already asked, when it did."""
+    if interp.environment is not None:
+        return from_data(interp.environment)
     try:
         proc = subprocess.run([*interp.argv, "-c", _SCRIPT], cwd=target, env=base_env(),
                               capture_output=True, encoding="utf-8", errors="replace",
@@ -74,6 +77,10 @@ def inspect_env(interp: Interpreter, target: Path, timeout: float = 60) -> Targe
         data = json.loads(proc.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
         return TargetEnv()
+    return from_data(data)
+
+
+def from_data(data: dict) -> TargetEnv:
     dists = {normalize(k): str(v) for k, v in data.get("distributions", {}).items()}
     names = {normalize(k): k for k in data.get("distributions", {})}
     return TargetEnv(data.get("packages", {}), dists, names)
