@@ -324,3 +324,102 @@ def remove_path(path: Path, *, measure: bool = True) -> int:
     except OSError as exc:
         raise WriteError(describe_os_error(exc, path)) from None
     return st.st_size
+
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_CLOEXEC", 0)
+_FD_SAFE = (hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
+            and {os.open, os.unlink, os.rmdir} <= os.supports_dir_fd and os.scandir in os.supports_fd)
+
+
+def _empty_dir(fd: int) -> None:
+    """Delete everything inside the folder open as ``fd``; links are unlinked, never followed."""
+    with os.scandir(fd) as it:
+        entries = list(it)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _remove_at(fd, entry.name)
+        else:
+            try:
+                os.unlink(entry.name, dir_fd=fd)
+            except FileNotFoundError:
+                pass
+
+
+def _remove_at(parent_fd: int, name: str) -> None:
+    """Delete ``name`` (a file, link or folder tree) in the folder open as ``parent_fd``."""
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    except FileNotFoundError:
+        return
+    except OSError as exc:  # ENOTDIR: a file; ELOOP: a symlink (to a folder or not): unlink it
+        if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+            raise
+        try:
+            os.unlink(name, dir_fd=parent_fd)
+        except FileNotFoundError:
+            pass
+        return
+    try:
+        _empty_dir(fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)
+
+
+def remove_many(target: Path, rels: list[str]) -> None:
+    """Delete many files and folder trees under ``target`` (relative, "/"-separated paths) in
+    one pass: the fast path of a cache clean of thousands of folders.
+
+    Safety, as ``resolve_inside`` + ``remove_path`` and stricter: every folder on the way is
+    opened relative to its parent with ``O_NOFOLLOW``, so a symlink anywhere on the way is
+    refused, never followed (even one that stays inside the target); an entry that is itself
+    a link is unlinked as a link; a folder's content is deleted through its own descriptor, so
+    a folder swapped for a link meanwhile is refused too. A path with "..", an absolute path or
+    an empty part is refused. Paths already gone are skipped. The first failure is raised as a
+    ``WriteError`` naming the path (the paths before it are deleted).
+    """
+    if not _FD_SAFE:  # no *at() calls here: the path-based check of each entry
+        resolver = InsideResolver(target)
+        for rel in rels:
+            remove_path(resolver(rel), measure=False)
+        return
+    for rel in rels:
+        parts = rel.split("/")
+        if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise InputError(rel, "is not a plain path inside the target; refusing")
+    root = os.path.realpath(target)
+    root_fd = os.open(root, _DIR_FLAGS)
+    # Open folders along the current path: (relative folder, fd); rels sorted share prefixes.
+    stack: list[tuple[str, int]] = [("", root_fd)]
+    current = ""
+    try:
+        for rel in sorted(rels):
+            parent, _, name = rel.rpartition("/")
+            try:
+                while stack[-1][0] and not (parent == stack[-1][0]
+                                            or parent.startswith(stack[-1][0] + "/")):
+                    os.close(stack.pop()[1])
+                current = stack[-1][0]
+                missing = False
+                for part in (parent[len(current):].lstrip("/").split("/") if parent != current
+                             else ()):
+                    try:
+                        fd = os.open(part, _DIR_FLAGS, dir_fd=stack[-1][1])
+                    except FileNotFoundError:
+                        missing = True  # already gone with its folder
+                        break
+                    except OSError as exc:
+                        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                            raise InputError(rel, "has a symlink (or a file) on its way inside "
+                                                  "the target; refusing to follow it") from None
+                        raise
+                    current = f"{current}/{part}" if current else part
+                    stack.append((current, fd))
+                if not missing:
+                    _remove_at(stack[-1][1], name)
+            except OSError as exc:
+                raise WriteError(describe_os_error(exc, Path(root, rel))) from None
+    finally:
+        for _rel, fd in stack:
+            os.close(fd)

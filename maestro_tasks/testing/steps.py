@@ -163,6 +163,17 @@ class CacheStep(BaseStep):
         return [Change(e.path, "delete", f"delete {e.path} ({caches.human_bytes(e.bytes)})")
                 for e in found]
 
+    def apply(self, ctx: Context, changes: list[Change]) -> None:
+        # One pass over the planned paths (fsio.remove_many: folders opened with O_NOFOLLOW
+        # relative to their parent), not one path resolution and rmtree per cache. The first
+        # goes through ctx.remove, which records the run's baseline as every first write does.
+        from ..engine import fsio  # local: this step alone deletes in bulk
+
+        rels = [c.path for c in changes if c.action == "delete"]
+        if rels:
+            ctx.remove(rels[0], measure=False)
+            fsio.remove_many(ctx.target, rels[1:])
+
     def verify(self, ctx: Context) -> list[Criterion]:
         result = _result(ctx)
         if ctx.options.get("caches") is False:
