@@ -367,7 +367,50 @@ def _remove_at(parent_fd: int, name: str) -> None:
     os.rmdir(name, dir_fd=parent_fd)
 
 
-def remove_many(target: Path, rels: list[str]) -> None:
+def _remove_known_at(parent_fd: int, name: str, inner: tuple[str, ...] | None) -> None:
+    """``_remove_at`` given what the plan saw: ``inner`` None, a file (unlinked first);
+    else a folder holding the files ``inner``, unlinked by name without listing the folder.
+    Anything else found there (a new file, a subfolder) is caught by the folder not being
+    empty, and the folder is then listed and emptied as ``_remove_at`` does."""
+    if inner is None:
+        try:
+            os.unlink(name, dir_fd=parent_fd)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:  # a folder now (EISDIR; EPERM elsewhere): the general way
+            if exc.errno not in (errno.EISDIR, errno.EPERM):
+                raise
+        _remove_at(parent_fd, name)
+        return
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    except OSError:
+        _remove_at(parent_fd, name)  # gone, or not a folder any more: the general way
+        return
+    try:
+        for inner_name in inner:
+            if "/" in inner_name:
+                continue  # in a subfolder: emptied below
+            try:
+                os.unlink(inner_name, dir_fd=fd)
+            except OSError as exc:  # gone, or a folder now: the listing below deals with it
+                if exc.errno not in (errno.ENOENT, errno.EISDIR, errno.EPERM):
+                    raise
+        try:
+            os.rmdir(name, dir_fd=parent_fd)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        _empty_dir(fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)
+
+
+def remove_many(target: Path, rels: list[str],
+                known: dict[str, tuple[str, ...] | None] | None = None) -> None:
     """Delete many files and folder trees under ``target`` (relative, "/"-separated paths) in
     one pass: the fast path of a cache clean of thousands of folders.
 
@@ -378,12 +421,17 @@ def remove_many(target: Path, rels: list[str]) -> None:
     a folder swapped for a link meanwhile is refused too. A path with "..", an absolute path or
     an empty part is refused. Paths already gone are skipped. The first failure is raised as a
     ``WriteError`` naming the path (the paths before it are deleted).
+
+    ``known`` (optional): what the plan saw at each path, saving a listing per folder: None
+    for a file, or the names of the files inside a folder. Only a hint: the same descriptors
+    and the same refusals apply, and a folder holding more than that is listed and emptied.
     """
     if not _FD_SAFE:  # no *at() calls here: the path-based check of each entry
         resolver = InsideResolver(target)
         for rel in rels:
             remove_path(resolver(rel), measure=False)
         return
+    known = known or {}
     for rel in rels:
         parts = rel.split("/")
         if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
@@ -416,7 +464,11 @@ def remove_many(target: Path, rels: list[str]) -> None:
                         raise
                     current = f"{current}/{part}" if current else part
                     stack.append((current, fd))
-                if not missing:
+                if missing:
+                    pass
+                elif rel in known:
+                    _remove_known_at(stack[-1][1], name, known[rel])
+                else:
                     _remove_at(stack[-1][1], name)
             except OSError as exc:
                 raise WriteError(describe_os_error(exc, Path(root, rel))) from None

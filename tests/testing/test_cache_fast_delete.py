@@ -209,3 +209,21 @@ def test_fast_clean_matches_the_slow_rule_on_generated_trees(tmp_path_factory, e
     after = {f for f in after if not f.startswith(".maestro/")}
     assert after == expected
     assert {p: (outside / p).read_bytes() for p in files_under(outside)} == outside_before
+
+
+def test_what_the_plan_saw_is_only_a_hint_a_changed_tree_is_still_deleted_safely(tmp_path):
+    outside = tmp_path / "outside"
+    make(outside, "data/keep.txt")
+    target = tmp_path / "target"
+    make(target, "a/__pycache__/m.pyc")
+    make(target, "a/__pycache__/new-since-plan.pyc")
+    make(target, "a/__pycache__/sub/deep.pyc")
+    make(target, "b/__pycache__/x.pyc")
+    make(target, "c/was-a-file.pyc/inside.pyc")
+    make(target, "d/keep.py")
+    (target / "d/__pycache__").symlink_to(outside / "data", target_is_directory=True)
+    known = {"a/__pycache__": ("m.pyc", "gone.pyc"), "b/__pycache__": ("x.pyc",),
+             "c/was-a-file.pyc": None, "d/__pycache__": ("keep.txt",)}
+    remove_many(target, sorted(known), known)
+    assert files_under(target) == {"d/keep.py"}
+    assert files_under(outside) == {"data/keep.txt"}
