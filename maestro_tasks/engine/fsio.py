@@ -419,8 +419,10 @@ def remove_many(target: Path, rels: list[str],
     refused, never followed (even one that stays inside the target); an entry that is itself
     a link is unlinked as a link; a folder's content is deleted through its own descriptor, so
     a folder swapped for a link meanwhile is refused too. A path with "..", an absolute path or
-    an empty part is refused. Paths already gone are skipped. The first failure is raised as a
-    ``WriteError`` naming the path (the paths before it are deleted).
+    an empty part is refused. Paths already gone are skipped. A path under another listed one
+    goes with it. The first failure is raised as a ``WriteError`` naming the path (the paths
+    before it are deleted). Single-threaded: two deleting threads measured no faster on 2
+    cores (bench B1).
 
     ``known`` (optional): what the plan saw at each path, saving a listing per folder: None
     for a file, or the names of the files inside a folder. Only a hint: the same descriptors
@@ -436,13 +438,25 @@ def remove_many(target: Path, rels: list[str],
         parts = rel.split("/")
         if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise InputError(rel, "is not a plain path inside the target; refusing")
+    ordered: list[str] = []
+    for rel in sorted(rels):  # a path under one already listed goes with it
+        if not ordered or not rel.startswith(ordered[-1] + "/"):
+            ordered.append(rel)
     root = os.path.realpath(target)
     root_fd = os.open(root, _DIR_FLAGS)
-    # Open folders along the current path: (relative folder, fd); rels sorted share prefixes.
+    try:
+        _remove_sorted(root, root_fd, ordered, known)
+    finally:
+        os.close(root_fd)
+
+
+def _remove_sorted(root: str, root_fd: int, rels: list[str],
+                   known: dict[str, tuple[str, ...] | None]) -> None:
+    # Open folders along the current path: (relative folder, fd); sorted paths share prefixes.
     stack: list[tuple[str, int]] = [("", root_fd)]
     current = ""
     try:
-        for rel in sorted(rels):
+        for rel in rels:
             parent, _, name = rel.rpartition("/")
             try:
                 while stack[-1][0] and not (parent == stack[-1][0]
@@ -473,5 +487,5 @@ def remove_many(target: Path, rels: list[str],
             except OSError as exc:
                 raise WriteError(describe_os_error(exc, Path(root, rel))) from None
     finally:
-        for _rel, fd in stack:
+        for _rel, fd in stack[1:]:
             os.close(fd)
