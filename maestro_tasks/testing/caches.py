@@ -36,12 +36,10 @@ class CacheEntry:
 
 def git_tracked(target: Path) -> set[str] | None:
     """Paths (relative to ``target``, "/"-separated) git tracks under it; None when the target
-    is not in a git work tree or git is unavailable."""
+    is in no git repository or git is unavailable (empty inside a .git folder)."""
+    # One subprocess: outside a work tree (no repository, inside .git, a bare repository)
+    # ls-files itself fails, as the separate ``rev-parse --is-inside-work-tree`` would.
     try:
-        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=target,
-                                capture_output=True, text=True, timeout=60)
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
         proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--", "."], cwd=target,
                               capture_output=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired):
