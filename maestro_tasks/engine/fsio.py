@@ -16,6 +16,7 @@ import stat
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .model import InputError, MaestroError
@@ -328,6 +329,7 @@ def remove_path(path: Path, *, measure: bool = True) -> int:
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0)
+REMOVE_WORKERS = 4  # threads deleting one large cache clean: on a disk their journal waits overlap
 _FD_SAFE = (hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
             and {os.open, os.unlink, os.rmdir} <= os.supports_dir_fd and os.scandir in os.supports_fd)
 
@@ -420,9 +422,9 @@ def remove_many(target: Path, rels: list[str],
     a link is unlinked as a link; a folder's content is deleted through its own descriptor, so
     a folder swapped for a link meanwhile is refused too. A path with "..", an absolute path or
     an empty part is refused. Paths already gone are skipped. A path under another listed one
-    goes with it. The first failure is raised as a ``WriteError`` naming the path (the paths
-    before it are deleted). Single-threaded: two deleting threads measured no faster on 2
-    cores (bench B1).
+    goes with it. From 1,000 paths on, slices are deleted by up to ``REMOVE_WORKERS`` threads
+    (each opening its own folders below the root descriptor). A failure is raised as a
+    ``WriteError`` naming the path (the other slices run to their end).
 
     ``known`` (optional): what the plan saw at each path, saving a listing per folder: None
     for a file, or the names of the files inside a folder. Only a hint: the same descriptors
@@ -445,7 +447,20 @@ def remove_many(target: Path, rels: list[str],
     root = os.path.realpath(target)
     root_fd = os.open(root, _DIR_FLAGS)
     try:
-        _remove_sorted(root, root_fd, ordered, known)
+        workers = min(REMOVE_WORKERS, len(ordered) // 500)
+        if workers < 2:
+            _remove_sorted(root, root_fd, ordered, known)
+            return
+        # Independent slices in parallel (no path is under another): on a disk, each rmdir
+        # waits on the file system's journal, and those waits overlap.
+        size = -(-len(ordered) // workers)
+        with ThreadPoolExecutor(workers) as pool:
+            futures = [pool.submit(_remove_sorted, root, root_fd, ordered[i:i + size], known)
+                       for i in range(0, len(ordered), size)]
+            errors = [f.exception() for f in futures]
+        for exc in errors:
+            if exc is not None:
+                raise exc
     finally:
         os.close(root_fd)
 

@@ -227,3 +227,24 @@ def test_what_the_plan_saw_is_only_a_hint_a_changed_tree_is_still_deleted_safely
     remove_many(target, sorted(known), known)
     assert files_under(target) == {"d/keep.py"}
     assert files_under(outside) == {"data/keep.txt"}
+
+
+def test_a_large_clean_in_parallel_slices_deletes_all_and_refuses_a_link_on_the_way(tmp_path):
+    outside = tmp_path / "outside"
+    make(outside, "__pycache__/x.pyc")
+    target = tmp_path / "target"
+    rels = []
+    for i in range(2400):
+        make(target, f"g{i % 7}/p{i}/__pycache__/m.pyc")
+        make(target, f"g{i % 7}/p{i}/keep.py")
+        rels.append(f"g{i % 7}/p{i}/__pycache__")
+    remove_many(target, rels, {r: ("m.pyc",) for r in rels[::2]})
+    assert files_under(target) == {f"g{i % 7}/p{i}/keep.py" for i in range(2400)}
+    (target / "g0/zz").symlink_to(outside, target_is_directory=True)
+    for i in range(2400):
+        make(target, f"g{i % 7}/p{i}/__pycache__/m.pyc")
+    with pytest.raises(InputError, match="symlink"):
+        remove_many(target, rels + ["g0/zz/__pycache__"])
+    assert (outside / "__pycache__/x.pyc").is_file()
+    # the slice holding the link stops there; the other slices (g6: the last) ran to their end
+    assert not [p for p in files_under(target) if p.startswith("g6/") and p.endswith(".pyc")]
