@@ -7,7 +7,8 @@ their own that a cache clean must leave alone (their sentinels are checked after
 
 Series, each on a freshly generated tree (generation untimed):
 - ``ours``: in-process, the fix-tests caches step's plan (``testing.caches.find_caches``) and
-  the engine's ``Context.apply_changes`` deleting each entry, without the runner around them;
+  its apply (the engine's ``fsio.remove_many`` deleting every entry in one pass), without the
+  runner around them;
 - ``ours-step``: the same through the engine (``run_steps`` with the fix-tests ``CacheStep``:
   lock, plan, apply, re-plan, verify);
 - ``old-script``: the old script's three unpruned ``find`` commands;
@@ -165,7 +166,8 @@ def ours_in_process(root: Path) -> None:
     from maestro_tasks.testing.steps import CacheStep
 
     ctx = Context(target=root)
-    ctx.apply_changes(CacheStep().plan(ctx))
+    step = CacheStep()
+    step.apply(ctx, step.plan(ctx))
 
 
 def ours_step(root: Path) -> None:

@@ -36,12 +36,10 @@ class CacheEntry:
 
 def git_tracked(target: Path) -> set[str] | None:
     """Paths (relative to ``target``, "/"-separated) git tracks under it; None when the target
-    is not in a git work tree or git is unavailable."""
+    is in no git repository or git is unavailable (empty inside a .git folder)."""
+    # One subprocess: outside a work tree (no repository, inside .git, a bare repository)
+    # ls-files itself fails, as the separate ``rev-parse --is-inside-work-tree`` would.
     try:
-        inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=target,
-                                capture_output=True, text=True, timeout=60)
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
         proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--", "."], cwd=target,
                               capture_output=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired):
@@ -61,22 +59,23 @@ def _tracked_dirs(tracked: set[str]) -> set[str]:
 
 
 def _tree_files(path: str) -> list[tuple[str, int]]:
-    """(absolute path, size) of every non-folder entry below ``path``; symlinks not followed."""
+    """(path relative to ``path``, size) of every non-folder entry below ``path``; symlinks not
+    followed."""
     out = []
-    stack = [path]
+    stack = [(path, "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as it:
                 for entry in it:
                     if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    else:
-                        try:
-                            size = entry.stat(follow_symlinks=False).st_size
-                        except OSError:
-                            size = 0
-                        out.append((entry.path, size))
+                        stack.append((entry.path, prefix + entry.name + "/"))
+                        continue
+                    try:
+                        size = entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        size = 0
+                    out.append((prefix + entry.name, size))
         except OSError:
             continue
     return out
@@ -91,53 +90,65 @@ def find_caches(target: Path, extra_pruned: Iterable[str] = (), *,
                 tracked: set[str] | None = None,
                 kept: list[str] | None = None) -> list[CacheEntry]:
     """Every cache under ``target``, sorted by path. ``extra_pruned``: relative folders to skip.
-    ``tracked``: git-tracked paths (relative), never reported; their paths go to ``kept``."""
+    ``tracked``: git-tracked paths (relative), never reported; their paths go to ``kept``.
+
+    One ``scandir`` per folder walked and per cache folder (whose files are sized from the
+    directory entries, symlinks not followed); relative paths are built along the walk."""
     root = os.path.abspath(target)
-    pruned_paths = {os.path.normpath(os.path.join(root, p)) for p in extra_pruned}
+    pruned_rels = {os.path.relpath(os.path.join(root, p), root).replace(os.sep, "/")
+                   for p in extra_pruned}
     tracked = tracked or set()
     tracked_dirs = _tracked_dirs(tracked) if tracked else set()
     found: list[CacheEntry] = []
-    stack = [root]
+    stack = [(root, "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()  # prefix: the folder relative to root, with a final "/"
+        here: list[CacheEntry] = []
+        below: list[tuple[str, str]] = []
+        venv = False
         try:
             with os.scandir(folder) as it:
-                entries = list(it)
+                for entry in it:
+                    name = entry.name
+                    if name == "pyvenv.cfg":
+                        venv = True
+                    elif entry.is_dir(follow_symlinks=False):
+                        rel = prefix + name
+                        if name in CACHE_DIRS:
+                            files = _tree_files(entry.path)
+                            if rel not in tracked_dirs:
+                                here.append(CacheEntry(rel, name, len(files),
+                                                       sum(size for _p, size in files),
+                                                       tuple(sorted(p for p, _s in files))))
+                                continue
+                            for inner, size in files:  # the repository keeps some: file by file
+                                file_rel = f"{rel}/{inner}"
+                                if file_rel in tracked:
+                                    here.append(CacheEntry(file_rel, "", 0, 0))  # kept
+                                else:
+                                    here.append(CacheEntry(file_rel, "*.pyc", 1, size))
+                        elif name not in PRUNED and rel not in pruned_rels:
+                            below.append((entry.path, rel + "/"))
+                    elif name.endswith(CACHE_SUFFIXES) and not entry.is_symlink():
+                        rel = prefix + name
+                        if rel in tracked:
+                            here.append(CacheEntry(rel, "", 0, 0))  # kept
+                            continue
+                        try:
+                            size = entry.stat(follow_symlinks=False).st_size
+                        except OSError:
+                            size = 0
+                        here.append(CacheEntry(rel, "*.pyc", 1, size))
         except OSError:
             continue
-        if folder != root and any(e.name == "pyvenv.cfg" for e in entries):
-            continue  # a virtualenv found by its marker
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in CACHE_DIRS:
-                    rel = _rel(root, entry.path)
-                    files = _tree_files(entry.path)
-                    if rel not in tracked_dirs:
-                        found.append(CacheEntry(rel, entry.name, len(files),
-                                                sum(size for _p, size in files),
-                                                tuple(sorted(_rel(entry.path, p)
-                                                             for p, _s in files))))
-                        continue
-                    for path, size in files:  # the repository keeps some of these: file by file
-                        file_rel = _rel(root, path)
-                        if file_rel in tracked:
-                            if kept is not None:
-                                kept.append(file_rel)
-                        else:
-                            found.append(CacheEntry(file_rel, "*.pyc", 1, size))
-                elif entry.name not in PRUNED and entry.path not in pruned_paths:
-                    stack.append(entry.path)
-            elif entry.name.endswith(CACHE_SUFFIXES) and not entry.is_symlink():
-                rel = _rel(root, entry.path)
-                if rel in tracked:
-                    if kept is not None:
-                        kept.append(rel)
-                    continue
-                try:
-                    size = entry.stat(follow_symlinks=False).st_size
-                except OSError:
-                    size = 0
-                found.append(CacheEntry(rel, "*.pyc", 1, size))
+        if venv and prefix:
+            continue  # a virtualenv found by its marker: nothing in it is ours
+        for entry in here:
+            if entry.kind:
+                found.append(entry)
+            elif kept is not None:
+                kept.append(entry.path)
+        stack.extend(below)
     return sorted(found, key=lambda e: e.path)
 
 
@@ -165,11 +176,6 @@ def produced_by_suite(entry: CacheEntry, recorded: dict[str, list[str]]) -> bool
     if entry.path not in recorded:
         return False
     return entry.kind == "*.pyc" or set(entry.names) <= set(recorded[entry.path])
-
-
-def _rel(root: str, path: str) -> str:
-    # Every path here was built by scandir under root: slicing is exact, relpath is costly.
-    return path[len(root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
 
 
 def summarize(entries: list[CacheEntry]) -> dict[str, int]:

@@ -186,6 +186,7 @@ class CacheStep(BaseStep):
         self._found: list[caches.CacheEntry] | None = None  # the first plan's, for the summary
         self._kept: list[str] = []
         self._suite_made = 0
+        self._seen: dict[str, tuple[str, ...] | None] = {}  # the last plan's: path -> files
 
     def _prune(self, ctx: Context) -> list[str]:
         configured = ctx.settings.get("cache_prune") or []
@@ -204,8 +205,20 @@ class CacheStep(BaseStep):
         found = [e for e in found if not caches.produced_by_suite(e, recorded)]
         if self._found is None:
             self._found, self._kept, self._suite_made = found, kept, len(mine)
+        self._seen = {e.path: (e.names if e.kind != "*.pyc" else None) for e in found}
         return [Change(e.path, "delete", f"delete {e.path} ({caches.human_bytes(e.bytes)})")
                 for e in found]
+
+    def apply(self, ctx: Context, changes: list[Change]) -> None:
+        # One pass over the planned paths (fsio.remove_many: folders opened with O_NOFOLLOW
+        # relative to their parent), not one path resolution and rmtree per cache. The first
+        # goes through ctx.remove, which records the run's baseline as every first write does.
+        from ..engine import fsio  # local: this step alone deletes in bulk
+
+        rels = [c.path for c in changes if c.action == "delete"]
+        if rels:
+            ctx.remove(rels[0], measure=False)
+            fsio.remove_many(ctx.target, rels[1:], self._seen)
 
     def verify(self, ctx: Context) -> list[Criterion]:
         result = _result(ctx)
