@@ -67,8 +67,9 @@ def analysis(ctx: Context) -> core.Analysis:
         if not files:
             ctx.cache[CACHE_KEY] = None
         else:
-            # A file of ours symlinked out of the target → InputError before anything is written.
-            for rel in (env_rel(ctx), example_rel(ctx), ".gitignore"):
+            # A file of ours symlinked out of the target → InputError before anything is written;
+            # the compose files first, since the env file's folder follows theirs.
+            for rel in (*files, env_rel(ctx), example_rel(ctx), ".gitignore"):
                 ctx.path(rel)
             own = ctx.read_bytes(core.TEMPLATE)
             template = (core.TEMPLATE, own) if own is not None else (
