@@ -65,7 +65,7 @@ def test_second_run_waits_or_reports_the_holder(fresh_target):
                 if out in writers:
                     assert rc == 0, out + err
                 elif rc == 0:
-                    assert "5 ok, 0 changed" in out, out
+                    assert "6 ok, 0 changed" in out, out  # all six steps: nothing to do
                 else:
                     assert rc == 1 and "locked by PID" in err, out + err
             env = (target / ".env").read_bytes()
