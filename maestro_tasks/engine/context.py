@@ -56,8 +56,10 @@ class Context:
     def proofs(self) -> Proofs:
         """Content-keyed proofs of this target (engine/proofs.py), masked like every output."""
         if self._proofs is None:
-            self._proofs = Proofs(self.state, enabled=not self.no_cache, writable=not self.check,
-                                  mask=self.masker)
+            self._proofs = Proofs(self.state, enabled=not self.no_cache, mask=self.masker)
+        # Check mode and a --diff preview write nothing at all; preview is set per task of a
+        # pipeline, so this is read on every use.
+        self._proofs.writable = not self.check and not (self.diff and self.preview)
         return self._proofs
 
     def read_bytes(self, rel: str) -> bytes | None:

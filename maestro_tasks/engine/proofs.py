@@ -8,7 +8,8 @@ on live state (a running container's health) is never given to this store.
 
 Only passing proofs are recorded: a failing check always runs again, since its fresh output is
 what the user reads. ``--no-cache`` (``Context.no_cache``) proves everything again and still
-records the new proofs. Check mode reads proofs and records none (it writes nothing at all).
+records the new proofs. Check mode and a ``--diff`` preview read proofs and record none (they
+write nothing at all).
 Our own code is an input of every digest (the bytes of this package), so an upgrade or a local
 edit of the tool proves everything again.
 """
@@ -87,7 +88,7 @@ class Proof:
 
 class Proofs:
     """The proof store of one target. ``enabled=False`` (``--no-cache``) never reuses;
-    ``writable=False`` (check mode) never records."""
+    ``writable=False`` (check mode, a --diff preview) never records."""
 
     def __init__(self, state: StateDir, *, enabled: bool = True, writable: bool = True,
                  mask: Callable[[str], str] = str) -> None:

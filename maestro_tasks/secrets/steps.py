@@ -135,19 +135,10 @@ def compose_command(ctx: Context) -> list[str] | None:
                 version = oracle.VERSIONS.get(tuple(found))
                 ctx.cache[COMPOSE_ID_KEY] = f"{version} {ident}"
                 if version is not None:
-                    _record(ctx, CLI_PROOF, digest, " ".join([Path(found[0]).name, *found[1:], version])
-                            + " reports errors (self-check)", {"argv": found, "version": version})
+                    shown = " ".join([Path(found[0]).name, *found[1:], version])
+                    ctx.proofs.put(CLI_PROOF, digest, shown + " reports errors (self-check)",
+                                   {"argv": found, "version": version})
     return ctx.cache[COMPOSE_KEY]
-
-
-def _record(ctx: Context, key: str, digest: str, evidence: str, data: dict | None = None):
-    """ctx.proofs.put, except in a --diff preview, which writes nothing at all."""
-    if ctx.diff and ctx.preview:
-        from ..engine.proofs import Proof
-        from ..engine.state import utc_now_iso
-
-        return Proof(digest, utc_now_iso(), evidence, data or {})
-    return ctx.proofs.put(key, digest, evidence, data)
 
 
 def compose_digest(ctx: Context, kind: str) -> "Digest":
@@ -231,7 +222,7 @@ def _verified_ahead(ctx: Context, an: core.Analysis, files: dict[str, bytes | No
             return
         first = (f"`{' '.join(cmd)} --env-file {rel} config`: exit 0 (on a scratch copy of "
                  "these exact files, before writing)")
-        _record(ctx, RESOLVE_PROOF, resolve_digest(ctx, an, files), first,
+        ctx.proofs.put(RESOLVE_PROOF, resolve_digest(ctx, an, files), first,
                 {"names": list(RESOLVE_NAMES), "evidence": [first, texts[0]]})
 
     return judge
@@ -251,7 +242,7 @@ class _ProofMemo:
         return self.ctx.proofs.get(key, digest)
 
     def put(self, key: str, digest: str, evidence: str, data: dict | None = None):
-        return _record(self.ctx, key, digest, evidence, data)
+        return self.ctx.proofs.put(key, digest, evidence, data)
 
 
 def _test_probe(ctx: Context):
@@ -343,7 +334,7 @@ def _validate_with_compose(ctx: Context, an: core.Analysis, need_model: bool = T
     rc, model, err = oracle.config(cmd, files[0].parent, files, Path(os.devnull),
                                    interpolate=False)
     if rc == 0:
-        _record(ctx, VALIDATE_PROOF, digest, "compose accepts the files (no interpolation)")
+        ctx.proofs.put(VALIDATE_PROOF, digest, "compose accepts the files (no interpolation)")
     if rc in (0, 124):  # a timeout says nothing about the files; verify reports it
         return model
     line = oracle.error_line(err)
@@ -679,7 +670,7 @@ class ComposeStep(_SecretsStep):
                     for name, text in zip(names, known.data.get("evidence", []))]
         crits = self._resolve_now(ctx, an, cmd, rel, names)
         if len(crits) == 2 and all(c.met is True for c in crits):
-            _record(ctx, RESOLVE_PROOF, digest, crits[0].evidence,
+            ctx.proofs.put(RESOLVE_PROOF, digest, crits[0].evidence,
                     {"names": list(names), "evidence": [c.evidence for c in crits]})
         return crits
 

@@ -72,3 +72,12 @@ def test_digest_differs_for_different_inputs(a, b):
 
 def test_absent_is_not_empty():
     assert _digest({"f": None}) != _digest({"f": b""})
+
+
+def test_a_diff_preview_records_nothing(tmp_path):
+    ctx = Context(target=tmp_path, diff=True, preview=True)
+    ctx.proofs.put("k", _digest({}), "evidence")
+    assert not (tmp_path / ".maestro").exists()
+    ctx.preview = False  # the next task of a pipeline applies while it prints its diffs
+    ctx.proofs.put("k", _digest({}), "evidence")
+    assert (tmp_path / ".maestro" / "proofs.json").is_file()
